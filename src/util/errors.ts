@@ -24,11 +24,16 @@ export type ErrorCode =
   | "SIP_ERR_STATUS"
   | "STORE_ERR_URL"
   | "STORE_ERR_QUERY"
+  | "STORE_ERR_SCHEMA"
+  | "STORE_ERR_VALUE"
   | "MGMT_ERR_NO_SERVER"
   | "MGMT_ERR_COMMAND"
+  | "MGMT_ERR_IN_USE"
+  | "MGMT_ERR_LISTEN"
   | "CORE_ERR_DIALPLAN"
   | "MEDIA_ERR_NO_PORTS"
-  | "MEDIA_ERR_FORMAT";
+  | "MEDIA_ERR_FORMAT"
+  | "MEDIA_ERR_CLOSED";
 
 /** Base class: an error with a stable `code`. */
 export class LinekeyError extends Error {

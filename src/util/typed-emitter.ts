@@ -12,7 +12,7 @@ type AnyListener = (...args: readonly unknown[]) => void;
 /** Typed emitter whose `emit` never throws because of a listener. */
 export class TypedEmitter<E extends EventMap> {
   private readonly listeners = new Map<keyof E, Set<AnyListener>>();
-  constructor(private readonly log?: Logger) {}
+  constructor(private readonly emitterLog?: Logger) {}
 
   on<K extends keyof E>(event: K, fn: (...args: E[K]) => void): () => void {
     let set = this.listeners.get(event);
@@ -47,7 +47,7 @@ export class TypedEmitter<E extends EventMap> {
       try {
         fn(...args);
       } catch (err) {
-        this.log?.error("event listener failed", { event: String(event), err });
+        this.emitterLog?.error("event listener failed", { event: String(event), err });
       }
     }
   }

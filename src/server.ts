@@ -1,0 +1,197 @@
+/**
+ * The Linekey server: loads the configuration, starts each subsystem in order and stops them in
+ * reverse order. One instance per process in production; tests start several on port 0.
+ */
+import type { Logger } from "./util/logger.ts";
+import { LinekeyError } from "./util/errors.ts";
+import type { SccpConfig } from "./config/sccp-model.ts";
+import { loadSccpConfig, resolveConfigDir } from "./config/config-dir.ts";
+import { DeviceRegistry } from "./sccp/device-registry.ts";
+import { SccpServer } from "./sccp/server.ts";
+import { deviceSettingsFromConfig, guestPolicyFromConfig } from "./sccp/settings-from-config.ts";
+import { CommandRegistry } from "./mgmt/commands.ts";
+import { sccpCommands } from "./mgmt/sccp-commands.ts";
+import { ConsoleServer } from "./mgmt/console-server.ts";
+import { consoleSocketPath } from "./mgmt/console-path.ts";
+import { VERSION } from "./version.ts";
+
+/** How to start a server. */
+export interface LinekeyServerOptions {
+  /** Folder with sccp.conf (and later extensions.conf, linekey.conf); undefined = embedded defaults. */
+  readonly configDir?: string | undefined;
+  readonly log: Logger;
+  /** Console socket path; default derived from the config folder. `false` = no console listener. */
+  readonly consoleSocket?: string | false;
+  /** Overrides applied on top of sccp.conf (tests use port 0). */
+  readonly sccpPort?: number;
+  readonly sccpBindaddr?: string;
+}
+
+/** A running Linekey. */
+export class LinekeyServer {
+  readonly commands: CommandRegistry;
+  readonly registry: DeviceRegistry;
+  private sccpConfig: SccpConfig;
+  private readonly sccp: SccpServer;
+  private console: ConsoleServer | undefined;
+  private sccpAddress: { address: string; port: number } | undefined;
+  private closed = false;
+
+  private constructor(private readonly options: LinekeyServerOptions) {
+    const log = options.log;
+    this.sccpConfig = this.loadConfig();
+    const g = this.sccpConfig.general;
+    this.registry = new DeviceRegistry(
+      { name: "Linekey", port: options.sccpPort ?? g.port, maxProtocolVersion: g.maxProtocolVersion },
+      log.child({ sub: "sccp" }),
+      guestPolicyFromConfig(this.sccpConfig),
+    );
+    for (const s of deviceSettingsFromConfig(this.sccpConfig)) this.registry.upsert(s);
+    this.sccp = new SccpServer(
+      {
+        bindaddr: options.sccpBindaddr ?? g.bindaddr,
+        port: options.sccpPort ?? g.port,
+        authtimeout: g.authtimeout,
+      },
+      this.registry,
+      log.child({ sub: "sccp" }),
+    );
+    this.commands = new CommandRegistry(log.child({ sub: "console" }));
+    for (const c of sccpCommands({
+      registry: this.registry,
+      config: () => this.sccpConfig,
+      version: VERSION,
+      listening: () => this.sccpAddress,
+    })) {
+      this.commands.register(c);
+    }
+    this.commands.register({
+      words: ["reload"],
+      usage: "reload",
+      summary: "Re-read the configuration; devices whose configuration changed are reset",
+      run: () => this.reload(),
+    });
+    this.commands.register({
+      words: ["core", "show", "version"],
+      usage: "core show version",
+      summary: "Show the Linekey version",
+      run: () => `Linekey ${VERSION} on Node.js ${process.version}\n`,
+    });
+    // A device reset waiting for its calls to end is done when it becomes idle.
+    this.registry.on("unregistered", (d) => {
+      d.pendingReset = false;
+    });
+  }
+
+  /** Loads the configuration and starts listening. */
+  static async start(options: LinekeyServerOptions): Promise<LinekeyServer> {
+    const server = new LinekeyServer(options);
+    try {
+      await server.listen();
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    return server;
+  }
+
+  /** The SCCP listener's address. */
+  get sccpListening(): { address: string; port: number } {
+    if (!this.sccpAddress) throw new LinekeyError("SCCP_ERR_SESSION_CLOSED", "SCCP listener not started");
+    return this.sccpAddress;
+  }
+
+  /** Path of the console socket, when there is one. */
+  get consolePath(): string | undefined {
+    return this.console ? this.consoleSocketFile() : undefined;
+  }
+
+  /** The loaded sccp.conf. */
+  get config(): SccpConfig {
+    return this.sccpConfig;
+  }
+
+  /** Re-reads sccp.conf; a bad file leaves the running configuration untouched. */
+  reload(): string {
+    const cfg = this.loadConfig();
+    const wanted = deviceSettingsFromConfig(cfg);
+    const names = new Set(wanted.map((s) => s.name.toUpperCase()));
+    const report = {
+      added: [] as string[],
+      changed: [] as string[],
+      removed: [] as string[],
+      deferred: [] as string[],
+    };
+    for (const d of this.registry.list()) {
+      if (!d.settings.guest && !names.has(d.name.toUpperCase())) {
+        this.registry.remove(d.name);
+        report.removed.push(d.name);
+      }
+    }
+    for (const s of wanted) {
+      const existing = this.registry.get(s.name);
+      if (!existing) {
+        this.registry.upsert(s);
+        report.added.push(s.name);
+        continue;
+      }
+      if (existing.settings.fingerprint === s.fingerprint) continue;
+      this.registry.upsert(s);
+      report.changed.push(s.name);
+      if (existing.state !== "registered") continue;
+      // sccp-flows.md §16.1: reset an idle phone at once; one on a call when the call ends.
+      if (existing.activeCalls === 0) existing.reset("restart");
+      else {
+        existing.pendingReset = true;
+        report.deferred.push(s.name);
+      }
+    }
+    this.registry.setGuestPolicy(guestPolicyFromConfig(cfg));
+    this.sccp.updateOptions({ authtimeout: cfg.general.authtimeout });
+    const old = this.sccpConfig.general;
+    this.sccpConfig = cfg;
+    const lines = [
+      `Reloaded ${cfg.file}: ${report.added.length} added, ${report.changed.length} changed, ${report.removed.length} removed`,
+    ];
+    if (report.changed.length)
+      lines.push(`Reset: ${report.changed.filter((n) => !report.deferred.includes(n)).join(" ") || "-"}`);
+    if (report.deferred.length) lines.push(`Reset when idle: ${report.deferred.join(" ")}`);
+    if (old.bindaddr !== cfg.general.bindaddr || old.port !== cfg.general.port) {
+      lines.push("bindaddr/port changed: restart Linekey to listen on the new address");
+    }
+    for (const w of cfg.warnings) lines.push(`warning: ${w.file}:${w.line}: ${w.key}: ${w.message}`);
+    this.options.log.info("configuration reloaded", { ...report });
+    return `${lines.join("\n")}\n`;
+  }
+
+  /** Stops everything; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.console?.close();
+    await this.sccp.close();
+    this.options.log.info("linekey stopped");
+  }
+
+  private async listen(): Promise<void> {
+    this.sccpAddress = await this.sccp.listen();
+    if (this.options.consoleSocket !== false) {
+      this.console = new ConsoleServer(this.commands, this.options.log.child({ sub: "console" }));
+      await this.console.listen({ path: this.consoleSocketFile() });
+    }
+  }
+
+  private consoleSocketFile(): string {
+    return typeof this.options.consoleSocket === "string"
+      ? this.options.consoleSocket
+      : consoleSocketPath(resolveConfigDir(this.options.configDir).dir);
+  }
+
+  private loadConfig(): SccpConfig {
+    const cfg = loadSccpConfig(this.options.configDir);
+    for (const w of cfg.warnings) {
+      this.options.log.warn(`${w.file}:${w.line}: ${w.key}: ${w.message}`);
+    }
+    return cfg;
+  }
+}
