@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<unknown> {
   const dir = mkdtempSync(join(tmpdir(), "linekey-bench-"));
   const port = await freePort();
   writeFileSync(join(dir, "sccp.conf"), benchConfig(phones, port));
-  const server = await startLinekeyProcess(dir);
+  const server = await startLinekeyProcess(dir, port);
   const pid = server.pid ?? 0;
   try {
     await new Promise((r) => setTimeout(r, 500)); // let start-up garbage settle before the baseline

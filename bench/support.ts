@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -46,32 +46,35 @@ export function processRssKb(pid: number): number {
   return m ? Number(m[1]) : 0;
 }
 
-/** Starts `linekey --config DIR` as its own process; resolves once it logged that it is ready. */
-export async function startLinekeyProcess(configDir: string): Promise<ChildProcess> {
+/** Starts `linekey --config DIR` as its own process; resolves once it accepts TCP on `port`. */
+export async function startLinekeyProcess(configDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     ["--import", "tsx", "src/cli/main.ts", "--config", configDir, "--log-level", "warn"],
-    {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+    { cwd: ROOT, stdio: ["ignore", "inherit", "pipe"] },
   );
   let err = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`linekey did not start: ${err}`)), 30_000);
-    child.stderr.on("data", (d: Buffer) => {
-      err += d.toString();
-      if (err.includes("ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
+  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`linekey exited with ${child.exitCode}: ${err}`);
+    if (await canConnect(port)) return child;
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`linekey did not start listening on ${port}: ${err}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: "127.0.0.1", port }, () => {
+      s.destroy();
+      resolve(true);
     });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`linekey exited with ${code}: ${err}`));
-    });
+    s.on("error", () => resolve(false));
   });
-  return child;
 }
 
 /** Stops a child with SIGTERM and waits for it. */
