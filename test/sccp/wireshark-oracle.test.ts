@@ -56,9 +56,7 @@ describe("Wireshark's SCCP dissector as the oracle", { skip }, () => {
         const local = p.localPort;
         assert.ok(local);
         const seen = pdus.filter((x) => x.srcPort === t.port && x.dstPort === local).map((x) => x.messageId);
-        const expected = p.received.map((r) =>
-          r.msg.type === "Unknown" ? r.msg.id : MessageId[r.msg.type as SccpMessageType],
-        );
+        const expected = p.received.map((r) => (r.msg.type === "Unknown" ? r.msg.id : MessageId[r.msg.type]));
         assert.deepEqual(seen, expected, `server→${p.options.device} (${p.profile.model.name}) ids differ`);
         assert.equal(seen[0], MessageId.RegisterAck);
         assert.ok(seen.includes(MessageId.DefineTimeDate));
