@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { startServer, type TestServer } from "../support/linekey.ts";
 import { dissect, startCapture, tsharkUnavailable } from "../support/tshark.ts";
 import { SEED_MODELS } from "../../src/sccp/models.ts";
-import { MessageId, type SccpMessageType } from "../../src/sccp/protocol/index.ts";
+import { MessageId } from "../../src/sccp/protocol/index.ts";
 import type { VirtualPhone } from "../../src/phone/virtual-phone.ts";
 
 const MODELS = [...SEED_MODELS, "7961GE", "7962", "7975"];
