@@ -5,7 +5,11 @@
 import type { Logger } from "./util/logger.ts";
 import { LinekeyError } from "./util/errors.ts";
 import type { SccpConfig } from "./config/sccp-model.ts";
-import { loadSccpConfig, resolveConfigDir } from "./config/config-dir.ts";
+import { loadExtensionsDocument, loadSccpConfig, resolveConfigDir } from "./config/config-dir.ts";
+import { builtinApplications, parseDialplan, type Dialplan } from "./core/dialplan/index.ts";
+import { CallCore } from "./core/call-core.ts";
+import { RtpPortPool } from "./media/port-pool.ts";
+import { coreCommands } from "./mgmt/core-commands.ts";
 import { DeviceRegistry } from "./sccp/device-registry.ts";
 import { SccpServer } from "./sccp/server.ts";
 import { deviceSettingsFromConfig, guestPolicyFromConfig } from "./sccp/settings-from-config.ts";
@@ -14,6 +18,9 @@ import { sccpCommands } from "./mgmt/sccp-commands.ts";
 import { ConsoleServer } from "./mgmt/console-server.ts";
 import { consoleSocketPath } from "./mgmt/console-path.ts";
 import { VERSION } from "./version.ts";
+import { openDatabase, type Database } from "./store/database.ts";
+import { linekeyTables } from "./store/tables.ts";
+import { defaultDataDir } from "./config/data-dir.ts";
 
 /** How to start a server. */
 export interface LinekeyServerOptions {
@@ -22,6 +29,14 @@ export interface LinekeyServerOptions {
   readonly log: Logger;
   /** Console socket path; default derived from the config folder. `false` = no console listener. */
   readonly consoleSocket?: string | false;
+  /** Folder for the SQLite database and other state (default: see `defaultDataDir`). */
+  readonly dataDir?: string;
+  /** Database URL (`sqlite:///path`, `postgres://…`); default: linekey.db in the data folder. */
+  readonly dbUrl?: string;
+  /** RTP port range of the relay (default 16384–32766) and the address its sockets bind. */
+  readonly rtpStart?: number;
+  readonly rtpEnd?: number;
+  readonly rtpHost?: string;
   /** Overrides applied on top of sccp.conf (tests use port 0). */
   readonly sccpPort?: number;
   readonly sccpBindaddr?: string;
@@ -31,16 +46,38 @@ export interface LinekeyServerOptions {
 export class LinekeyServer {
   readonly commands: CommandRegistry;
   readonly registry: DeviceRegistry;
+  readonly core: CallCore;
+  readonly rtpPool: RtpPortPool;
+  /** The database (SIP registrations, SCA subscriptions, call forwards set from phones). */
+  readonly db: Database;
   private sccpConfig: SccpConfig;
   private readonly sccp: SccpServer;
   private console: ConsoleServer | undefined;
   private sccpAddress: { address: string; port: number } | undefined;
   private closed = false;
 
-  private constructor(private readonly options: LinekeyServerOptions) {
+  private constructor(
+    private readonly options: LinekeyServerOptions,
+    db: Database,
+  ) {
     const log = options.log;
+    this.db = db;
     this.sccpConfig = this.loadConfig();
     const g = this.sccpConfig.general;
+    const rtpHost = options.rtpHost ?? (g.bindaddr === "0.0.0.0" ? "0.0.0.0" : g.bindaddr);
+    this.rtpPool = new RtpPortPool({
+      rtpStart: options.rtpStart ?? 16384,
+      rtpEnd: options.rtpEnd ?? 32766,
+      host: rtpHost,
+      logger: log.child({ sub: "rtp" }),
+    });
+    this.core = new CallCore({
+      dialplan: this.loadDialplan(),
+      apps: builtinApplications(),
+      pool: this.rtpPool,
+      relayHost: rtpHost,
+      log: log.child({ sub: "core" }),
+    });
     this.registry = new DeviceRegistry(
       { name: "Linekey", port: options.sccpPort ?? g.port, maxProtocolVersion: g.maxProtocolVersion },
       log.child({ sub: "sccp" }),
@@ -65,6 +102,7 @@ export class LinekeyServer {
     })) {
       this.commands.register(c);
     }
+    for (const c of coreCommands(this.core)) this.commands.register(c);
     this.commands.register({
       words: ["reload"],
       usage: "reload",
@@ -85,7 +123,19 @@ export class LinekeyServer {
 
   /** Loads the configuration and starts listening. */
   static async start(options: LinekeyServerOptions): Promise<LinekeyServer> {
-    const server = new LinekeyServer(options);
+    const dataDir = options.dataDir ?? defaultDataDir(options.configDir);
+    const db = await openDatabase(options.dbUrl, {
+      dataDir,
+      logger: options.log.child({ sub: "db" }),
+      tables: linekeyTables(),
+    });
+    let server: LinekeyServer;
+    try {
+      server = new LinekeyServer(options, db);
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
     try {
       await server.listen();
     } catch (err) {
@@ -114,6 +164,9 @@ export class LinekeyServer {
   /** Re-reads sccp.conf; a bad file leaves the running configuration untouched. */
   reload(): string {
     const cfg = this.loadConfig();
+    // Both files are parsed before anything changes: a bad extensions.conf keeps the old dialplan too.
+    const dialplan = this.loadDialplan();
+    this.core.interpreter.dialplan = dialplan;
     const wanted = deviceSettingsFromConfig(cfg);
     const names = new Set(wanted.map((s) => s.name.toUpperCase()));
     const report = {
@@ -169,7 +222,10 @@ export class LinekeyServer {
     if (this.closed) return;
     this.closed = true;
     await this.console?.close();
+    this.core.close();
     await this.sccp.close();
+    this.rtpPool.close();
+    await this.db.close();
     this.options.log.info("linekey stopped");
   }
 
@@ -185,6 +241,10 @@ export class LinekeyServer {
     return typeof this.options.consoleSocket === "string"
       ? this.options.consoleSocket
       : consoleSocketPath(resolveConfigDir(this.options.configDir).dir);
+  }
+
+  private loadDialplan(): Dialplan {
+    return parseDialplan(loadExtensionsDocument(this.options.configDir));
   }
 
   private loadConfig(): SccpConfig {

@@ -26,6 +26,7 @@ export async function startServer(sccpConf: string, opts: { console?: boolean } 
   const { logger, records } = memoryLogger("debug");
   const server = await LinekeyServer.start({
     configDir: dir,
+    dataDir: join(dir, "data"),
     log: logger,
     sccpPort: 0,
     sccpBindaddr: "127.0.0.1",
