@@ -108,6 +108,11 @@ export class Bridge {
     return this.closed;
   }
 
+  /** True when a media setup started at `generation` was overtaken (hold, replace, close). */
+  private isStale(generation: number): boolean {
+    return generation !== this.mediaGeneration || this.closed;
+  }
+
   private attach(ch: Channel): void {
     ch.bridgeId = this.id;
     this.offs.push(
@@ -173,7 +178,7 @@ export class Bridge {
     this.codecs = codecs;
     try {
       const [ea, eb] = await Promise.all([a.openMedia(codecs[0]), b.openMedia(codecs[1])]);
-      if (generation !== this.mediaGeneration || this.isClosed) return;
+      if (this.isStale(generation)) return;
       if (codecs[0] === codecs[1] && a.directMediaCapable() && b.directMediaCapable()) {
         // sccp-flows.md §5.2: each phone is told the other's receive address; no relay.
         a.startMedia(eb.address, codecs[0]);
@@ -186,7 +191,7 @@ export class Bridge {
         b: { remote: eb.address, codec: codecs[1], latch: "host" },
         logger: this.deps.log,
       });
-      if (generation !== this.mediaGeneration || this.isClosed) {
+      if (this.isStale(generation)) {
         relay.close();
         return;
       }
