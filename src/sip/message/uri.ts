@@ -1,0 +1,273 @@
+/**
+ * URIs: `sip:`/`sips:` (RFC 3261 §19.1), `tel:` (RFC 3966, leniently) and any other absolute
+ * URI kept opaque (RFC 3261 §25.1 absoluteURI). User, password and parameters are kept escaped
+ * as received; {@link uriEquals} implements the comparison rules of RFC 3261 §19.1.4.
+ */
+import { SipParseError } from "./parse-error.ts";
+import { Params } from "./params.ts";
+
+const USER_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$/;
+const PASSWORD_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,]|%[0-9A-Fa-f]{2})*$/;
+const PARAM_RE = /^(?:[A-Za-z0-9\-_.!~*'()[\]/:&+$]|%[0-9A-Fa-f]{2})+$/;
+const HNAME_RE = /^(?:[A-Za-z0-9\-_.!~*'()[\]/?:+$]|%[0-9A-Fa-f]{2})+$/;
+const HVALUE_RE = /^(?:[A-Za-z0-9\-_.!~*'()[\]/?:+$]|%[0-9A-Fa-f]{2})*$/;
+const HOSTNAME_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9\-_.]*[A-Za-z0-9_.])?$/;
+const IPV6_REF_RE = /^\[[0-9A-Fa-f:.]+\]$/;
+const SCHEME_RE = /^[A-Za-z][A-Za-z0-9+\-.]*$/;
+const TEL_RE = /^\+?[0-9A-Fa-f*#\-.()pPwW]+$/;
+const OPAQUE_BAD_RE = /[\x00-\x20\x7f<>"]/;
+
+/** A header carried in a SIP URI (`?name=value&…`), kept escaped. */
+export interface UriHeader {
+  readonly name: string;
+  readonly value: string;
+}
+
+/** A `sip:` or `sips:` URI. */
+export class SipUri {
+  readonly type = "sip";
+  scheme: "sip" | "sips";
+  /** Escaped user part, undefined when the URI has no userinfo. */
+  user: string | undefined;
+  /** Escaped password, undefined when absent. */
+  password: string | undefined;
+  /** Host as written; IPv6 references keep their brackets. */
+  host: string;
+  port: number | undefined;
+  readonly params: Params;
+  readonly headers: UriHeader[];
+
+  constructor(init: {
+    scheme?: "sip" | "sips";
+    user?: string | undefined;
+    password?: string | undefined;
+    host: string;
+    port?: number | undefined;
+    params?: Params;
+    headers?: UriHeader[];
+  }) {
+    this.scheme = init.scheme ?? "sip";
+    this.user = init.user;
+    this.password = init.password;
+    this.host = init.host;
+    this.port = init.port;
+    this.params = init.params ?? new Params();
+    this.headers = init.headers ?? [];
+  }
+
+  /** The host without IPv6 brackets, as used to open a socket. */
+  get hostAddress(): string {
+    return unbracket(this.host);
+  }
+
+  clone(): SipUri {
+    return new SipUri({
+      scheme: this.scheme,
+      user: this.user,
+      password: this.password,
+      host: this.host,
+      port: this.port,
+      params: this.params.clone(),
+      headers: [...this.headers],
+    });
+  }
+
+  toString(): string {
+    let s = `${this.scheme}:`;
+    if (this.user !== undefined) {
+      s += this.user;
+      if (this.password !== undefined) s += `:${this.password}`;
+      s += "@";
+    }
+    s += this.host;
+    if (this.port !== undefined) s += `:${this.port}`;
+    s += this.params.toString();
+    if (this.headers.length > 0) s += `?${this.headers.map((h) => `${h.name}=${h.value}`).join("&")}`;
+    return s;
+  }
+}
+
+/** A `tel:` URI (RFC 3966): the number and its parameters, unvalidated beyond the characters. */
+export class TelUri {
+  readonly type = "tel";
+  readonly scheme = "tel";
+  number: string;
+  readonly params: Params;
+  constructor(number: string, params: Params = new Params()) {
+    this.number = number;
+    this.params = params;
+  }
+  toString(): string {
+    return `tel:${this.number}${this.params.toString()}`;
+  }
+}
+
+/** Any other absolute URI (`http:`, `urn:`, unknown schemes), kept opaque. */
+export class GenericUri {
+  readonly type = "generic";
+  readonly scheme: string;
+  readonly opaque: string;
+  constructor(scheme: string, opaque: string) {
+    this.scheme = scheme;
+    this.opaque = opaque;
+  }
+  toString(): string {
+    return `${this.scheme}:${this.opaque}`;
+  }
+}
+
+/** Any parsed URI. Switch on `type`. */
+export type Uri = SipUri | TelUri | GenericUri;
+
+/** `[::1]` → `::1`; other hosts unchanged. */
+export function unbracket(host: string): string {
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+function bad(what = "URI"): SipParseError {
+  return new SipParseError(`Malformed ${what}`);
+}
+
+function parsePort(s: string): number {
+  if (!/^\d{1,5}$/.test(s)) throw bad();
+  const port = Number(s);
+  if (port > 65535) throw bad();
+  return port;
+}
+
+function parseUriParams(s: string): Params {
+  const params = new Params();
+  if (s === "") return params;
+  for (const part of s.split(";").slice(1)) {
+    const eq = part.indexOf("=");
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? null : part.slice(eq + 1);
+    if (!PARAM_RE.test(name) || (value !== null && !PARAM_RE.test(value))) throw bad();
+    params.append(name, value);
+  }
+  return params;
+}
+
+/** Parses `host[:port]` where host may be an IPv6 reference. */
+export function parseHostPort(s: string): { host: string; port: number | undefined } {
+  let host: string;
+  let rest: string;
+  if (s.startsWith("[")) {
+    const close = s.indexOf("]");
+    if (close < 0) throw bad();
+    host = s.slice(0, close + 1);
+    rest = s.slice(close + 1);
+    if (!IPV6_REF_RE.test(host)) throw bad();
+  } else {
+    const colon = s.indexOf(":");
+    host = colon < 0 ? s : s.slice(0, colon);
+    rest = colon < 0 ? "" : s.slice(colon);
+    if (!HOSTNAME_RE.test(host)) throw bad();
+  }
+  if (rest === "") return { host, port: undefined };
+  if (!rest.startsWith(":")) throw bad();
+  return { host, port: parsePort(rest.slice(1)) };
+}
+
+function parseSip(scheme: "sip" | "sips", rest: string): SipUri {
+  let user: string | undefined;
+  let password: string | undefined;
+  // The user part may contain ; ? / (RFC 3261 user-unreserved) but never an unescaped "@".
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    const userinfo = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    const colon = userinfo.indexOf(":");
+    user = colon < 0 ? userinfo : userinfo.slice(0, colon);
+    password = colon < 0 ? undefined : userinfo.slice(colon + 1);
+    if (!USER_RE.test(user) || (password !== undefined && !PASSWORD_RE.test(password))) throw bad();
+  }
+  const q = rest.indexOf("?");
+  const headerText = q < 0 ? undefined : rest.slice(q + 1);
+  const beforeHeaders = q < 0 ? rest : rest.slice(0, q);
+  // The host ends at the first ";" outside an IPv6 reference.
+  const close = beforeHeaders.startsWith("[") ? beforeHeaders.indexOf("]") : -1;
+  const semi = beforeHeaders.indexOf(";", Math.max(close, 0));
+  const hostPort = semi < 0 ? beforeHeaders : beforeHeaders.slice(0, semi);
+  const { host, port } = parseHostPort(hostPort);
+  const params = parseUriParams(semi < 0 ? "" : beforeHeaders.slice(semi));
+  const headers: UriHeader[] = [];
+  if (headerText !== undefined) {
+    for (const h of headerText.split("&")) {
+      const eq = h.indexOf("=");
+      if (eq < 0) throw bad();
+      const name = h.slice(0, eq);
+      const value = h.slice(eq + 1);
+      if (!HNAME_RE.test(name) || !HVALUE_RE.test(value)) throw bad();
+      headers.push({ name, value });
+    }
+  }
+  return new SipUri({ scheme, user, password, host, port, params, headers });
+}
+
+/** Parses any absolute URI; `sip:`, `sips:` and `tel:` are parsed fully. Throws SipParseError. */
+export function parseUri(text: string): Uri {
+  const colon = text.indexOf(":");
+  if (colon <= 0) throw bad();
+  const scheme = text.slice(0, colon);
+  if (!SCHEME_RE.test(scheme)) throw bad();
+  const rest = text.slice(colon + 1);
+  const lower = scheme.toLowerCase();
+  if (lower === "sip" || lower === "sips") return parseSip(lower, rest);
+  if (lower === "tel") {
+    const semi = rest.indexOf(";");
+    const number = semi < 0 ? rest : rest.slice(0, semi);
+    if (!TEL_RE.test(number)) throw bad();
+    return new TelUri(number, parseUriParams(semi < 0 ? "" : rest.slice(semi)));
+  }
+  if (rest === "" || OPAQUE_BAD_RE.test(rest)) throw bad();
+  return new GenericUri(scheme, rest);
+}
+
+/** Parses a URI that must be `sip:` or `sips:`. */
+export function parseSipUri(text: string): SipUri {
+  const uri = parseUri(text);
+  if (uri.type !== "sip") throw bad("SIP URI");
+  return uri;
+}
+
+function unescape(s: string): string {
+  return s.replace(/%([0-9A-Fa-f]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+const MUST_MATCH_PARAMS = ["user", "ttl", "method", "maddr", "transport"];
+
+/**
+ * URI equality per RFC 3261 §19.1.4: user and password case-sensitive after unescaping, host
+ * case-insensitive, an absent port is not equal to an explicit one, user/ttl/method/maddr/
+ * transport must match when either side has them, other parameters only when both have them,
+ * and URI headers must all match. Non-SIP URIs compare by scheme and (unescaped) text.
+ */
+export function uriEquals(a: Uri, b: Uri): boolean {
+  if (a.type !== "sip" || b.type !== "sip") {
+    if (a.type === "sip" || b.type === "sip") return false;
+    return (
+      a.scheme.toLowerCase() === b.scheme.toLowerCase() && unescape(a.toString()) === unescape(b.toString())
+    );
+  }
+  if (a.scheme !== b.scheme) return false;
+  if ((a.user === undefined) !== (b.user === undefined)) return false;
+  if (a.user !== undefined && b.user !== undefined && unescape(a.user) !== unescape(b.user)) return false;
+  if (unescape(a.password ?? "") !== unescape(b.password ?? "")) return false;
+  if (a.host.toLowerCase() !== b.host.toLowerCase() || a.port !== b.port) return false;
+  for (const p of a.params) {
+    const other = b.params.get(p.name);
+    if (other === undefined) {
+      if (MUST_MATCH_PARAMS.includes(p.name.toLowerCase())) return false;
+      continue;
+    }
+    if (unescape(p.value ?? "").toLowerCase() !== unescape(other ?? "").toLowerCase()) return false;
+  }
+  for (const name of MUST_MATCH_PARAMS) if (b.params.has(name) && !a.params.has(name)) return false;
+  if (a.headers.length !== b.headers.length) return false;
+  for (const h of a.headers) {
+    const other = b.headers.find((x) => x.name.toLowerCase() === h.name.toLowerCase());
+    if (other === undefined || unescape(other.value) !== unescape(h.value)) return false;
+  }
+  return true;
+}

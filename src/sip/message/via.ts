@@ -1,0 +1,167 @@
+/**
+ * Via header values (RFC 3261 §20.42, §25.1 via-parm) with the RFC 3581 `rport` parameter.
+ */
+import { SipParseError } from "./parse-error.ts";
+import { isToken, isWs, skipWs, trimLws } from "./lexer.ts";
+import { Params, parseHeaderParams } from "./params.ts";
+import { parseHostPort, unbracket } from "./uri.ts";
+
+/** The RFC 3261 §8.1.1.7 magic cookie that starts every RFC 3261 branch. */
+export const BRANCH_MAGIC_COOKIE = "z9hG4bK";
+
+/** One Via value. */
+export class Via {
+  /** `SIP` */
+  protocolName: string;
+  /** `2.0` */
+  protocolVersion: string;
+  /** Upper-case transport: `UDP`, `TCP`, `TLS`, `SCTP`, `WS`, … */
+  transport: string;
+  /** sent-by host as written (IPv6 references keep their brackets). */
+  host: string;
+  port: number | undefined;
+  readonly params: Params;
+
+  constructor(init: {
+    transport: string;
+    host: string;
+    port?: number | undefined;
+    params?: Params;
+    protocolName?: string;
+    protocolVersion?: string;
+  }) {
+    this.protocolName = init.protocolName ?? "SIP";
+    this.protocolVersion = init.protocolVersion ?? "2.0";
+    this.transport = init.transport.toUpperCase();
+    this.host = init.host;
+    this.port = init.port;
+    this.params = init.params ?? new Params();
+  }
+
+  /** sent-by as compared by RFC 3261 §17.2.3: lower-case host, and the port only if written. */
+  get sentBy(): string {
+    return `${this.host.toLowerCase()}${this.port === undefined ? "" : `:${this.port}`}`;
+  }
+
+  get branch(): string | undefined {
+    return this.params.get("branch") ?? undefined;
+  }
+
+  set branch(value: string | undefined) {
+    if (value === undefined) this.params.delete("branch");
+    else this.params.set("branch", value);
+  }
+
+  /** `received` without IPv6 brackets (RFC 5118 §4.5 allows them on the wire). */
+  get received(): string | undefined {
+    const r = this.params.get("received");
+    return r === undefined || r === null ? undefined : unbracket(r);
+  }
+
+  /** True when an `rport` parameter is present, with or without a value (RFC 3581). */
+  get hasRport(): boolean {
+    return this.params.has("rport");
+  }
+
+  /** The `rport` value, undefined when absent or still empty. */
+  get rport(): number | undefined {
+    const r = this.params.get("rport");
+    return r === undefined || r === null ? undefined : Number(r);
+  }
+
+  get maddr(): string | undefined {
+    const m = this.params.get("maddr");
+    return m === undefined || m === null ? undefined : unbracket(m);
+  }
+
+  get ttl(): number | undefined {
+    const t = this.params.get("ttl");
+    return t === undefined || t === null ? undefined : Number(t);
+  }
+
+  /** True when the branch starts with the RFC 3261 magic cookie. */
+  get isRfc3261Branch(): boolean {
+    return this.branch?.startsWith(BRANCH_MAGIC_COOKIE) ?? false;
+  }
+
+  clone(): Via {
+    return new Via({
+      protocolName: this.protocolName,
+      protocolVersion: this.protocolVersion,
+      transport: this.transport,
+      host: this.host,
+      port: this.port,
+      params: this.params.clone(),
+    });
+  }
+
+  toString(): string {
+    const port = this.port === undefined ? "" : `:${this.port}`;
+    return `${this.protocolName}/${this.protocolVersion}/${this.transport} ${this.host}${port}${this.params.toString()}`;
+  }
+}
+
+function readToken(s: string, i: number): { token: string; end: number } {
+  let end = i;
+  while (end < s.length && !isWs(s[end]) && s[end] !== "/") end++;
+  return { token: s.slice(i, end), end };
+}
+
+/** Parses one via-parm. Throws SipParseError("Malformed Via header"). */
+export function parseVia(value: string): Via {
+  const s = trimLws(value);
+  const bad = (): SipParseError => new SipParseError("Malformed Via header");
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
+  const parts: string[] = [];
+  let i = 0;
+  for (let k = 0; k < 3; k++) {
+    i = skipWs(s, i);
+    const t = readToken(s, i);
+    if (!isToken(t.token)) throw bad();
+    parts.push(t.token);
+    i = skipWs(s, t.end);
+    if (k < 2) {
+      if (s[i] !== "/") throw bad();
+      i++;
+    }
+  }
+  const [protocolName, protocolVersion, transport] = parts as [string, string, string];
+  // sent-by: host [ COLON port ], after at least one LWS (already skipped above).
+  if (i === 0 || !isWs(s[i - 1])) throw bad();
+  let end = i;
+  if (s[end] === "[") {
+    end = s.indexOf("]", end);
+    if (end < 0) throw bad();
+    end++;
+  } else {
+    while (end < s.length && !isWs(s[end]) && s[end] !== ";" && s[end] !== ":") end++;
+  }
+  let hostPort = s.slice(i, end);
+  i = skipWs(s, end);
+  if (s[i] === ":") {
+    i = skipWs(s, i + 1);
+    const portStart = i;
+    while (i < s.length && /[0-9]/.test(s[i] ?? "")) i++;
+    hostPort += `:${s.slice(portStart, i)}`;
+  }
+  let host: string;
+  let port: number | undefined;
+  try {
+    ({ host, port } = parseHostPort(hostPort));
+  } catch {
+    throw bad();
+  }
+  let params: Params;
+  try {
+    params = parseHeaderParams(s, i, "Via");
+  } catch {
+    throw bad();
+  }
+  const rport = params.get("rport");
+  if (rport !== undefined && rport !== null && !/^\d{1,5}$/.test(rport)) throw bad();
+  const ttl = params.get("ttl");
+  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) throw bad();
+  const branch = params.get("branch");
+  if (branch === null || (branch !== undefined && !isToken(branch))) throw bad();
+  return new Via({ protocolName, protocolVersion, transport, host, port, params });
+}
