@@ -217,6 +217,11 @@ export class LinekeyServer {
     return `${lines.join("\n")}\n`;
   }
 
+  /** Sends a log line to the consoles attached with `linekey -r`. */
+  broadcastLog(line: string): void {
+    this.console?.broadcastLog(line);
+  }
+
   /** Stops everything; safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -233,7 +238,10 @@ export class LinekeyServer {
     this.sccpAddress = await this.sccp.listen();
     if (this.options.consoleSocket !== false) {
       this.console = new ConsoleServer(this.commands, this.options.log.child({ sub: "console" }));
-      await this.console.listen({ path: this.consoleSocketFile() });
+      await this.console.listen({
+        path: this.consoleSocketFile(),
+        banner: `Linekey ${VERSION}, SCCP on ${this.sccpAddress.address}:${this.sccpAddress.port}`,
+      });
     }
   }
 

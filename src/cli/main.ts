@@ -7,7 +7,7 @@ import { createLogger, jsonSink, textSink, type LogLevel } from "../util/logger.
 import { LinekeyError } from "../util/errors.ts";
 import { VERSION } from "../version.ts";
 import { resolveConfigDir } from "../config/config-dir.ts";
-import { consoleSocketPath } from "../mgmt/console-path.ts";
+import { consoleTarget } from "../mgmt/console-path.ts";
 import { attachConsole, runCommand } from "../mgmt/console-client.ts";
 import { runPhoneCommand } from "./phone-command.ts";
 
@@ -70,9 +70,19 @@ function parseArgs(argv: string[]): MainArgs {
 }
 
 async function runServer(args: MainArgs): Promise<number> {
-  const log = createLogger({ level: args.logLevel, sink: args.logJson ? jsonSink() : textSink() });
+  // Log lines go to stderr and, once the server runs, to every console attached with -r.
+  let toConsoles: ((line: string) => void) | undefined;
+  const text = textSink((line) => {
+    process.stderr.write(line);
+    toConsoles?.(line.endsWith("\n") ? line.slice(0, -1) : line);
+  });
+  const sink = args.logJson ? jsonSink() : text;
+  const log = createLogger({ level: args.logLevel, sink });
   const { LinekeyServer } = await import("../server.ts");
   const server = await LinekeyServer.start({ configDir: args.configDir, log });
+  toConsoles = (line) => {
+    server.broadcastLog(line);
+  };
   const where = server.sccpListening;
   log.info(`Linekey ${VERSION} ready`, {
     config: args.configDir ?? "embedded defaults",
@@ -97,15 +107,15 @@ async function runServer(args: MainArgs): Promise<number> {
 }
 
 async function runRemote(args: MainArgs): Promise<number> {
-  const path = consoleSocketPath(resolveConfigDir(args.configDir).dir);
+  const target = consoleTarget(resolveConfigDir(args.configDir).dir);
   if (args.command !== undefined) {
-    const outcome = await runCommand({ path }, args.command, { timeoutMs: 10_000 });
+    const outcome = await runCommand(target, args.command, { timeoutMs: 10_000 });
     process.stdout.write(
       outcome.output.endsWith("\n") || outcome.output === "" ? outcome.output : `${outcome.output}\n`,
     );
     return outcome.ok ? 0 : 1;
   }
-  await attachConsole({ path }, { input: process.stdin, output: process.stdout, prompt: "linekey*CLI> " });
+  await attachConsole(target, { input: process.stdin, output: process.stdout, prompt: "linekey*CLI> " });
   return 0;
 }
 

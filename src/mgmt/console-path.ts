@@ -21,12 +21,11 @@ export interface ConsolePathOverrides {
 export const MAX_SOCKET_PATH_BYTES = process.platform === "linux" ? 107 : 103;
 
 /**
- * The folder for console sockets: `$XDG_RUNTIME_DIR/linekey` when that variable is set (a
- * per-user, 0700 tmpfs), otherwise `<os tmpdir>/linekey-<uid>`.
+ * The folder for console sockets: `<os tmpdir>/linekey-<uid>`. `$XDG_RUNTIME_DIR` is deliberately
+ * not used: a server started by systemd has none while an administrator's login shell has one,
+ * and the two must derive the same path for `linekey -rx` to reach the server.
  */
-export function defaultRunDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const xdg = env.XDG_RUNTIME_DIR;
-  if (xdg !== undefined && xdg !== "" && isAbsolute(xdg)) return join(xdg, "linekey");
+export function defaultRunDir(_env: Readonly<Record<string, string | undefined>> = process.env): string {
   return join(tmpdir(), `linekey-${userTag()}`);
 }
 

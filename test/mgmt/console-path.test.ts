@@ -24,10 +24,12 @@ describe("consoleSocketPath", () => {
     assert.equal(defaultRunDir({}), join(tmpdir(), `linekey-${uid ?? ""}`));
   });
 
-  it("uses $XDG_RUNTIME_DIR/linekey when set", () => {
+  it("ignores $XDG_RUNTIME_DIR so a systemd service and a login shell agree on the path", () => {
     const env = { XDG_RUNTIME_DIR: "/run/user/1000" };
-    assert.equal(consoleSocketPath(undefined, undefined, { env }), "/run/user/1000/linekey/embedded.ctl");
-    assert.equal(defaultRunDir({ XDG_RUNTIME_DIR: "relative/ignored" }), defaultRunDir({}));
+    assert.equal(
+      consoleSocketPath(undefined, undefined, { env }),
+      consoleSocketPath(undefined, undefined, noEnv),
+    );
   });
 
   it("derives a short, stable name from the absolute config dir", () => {
