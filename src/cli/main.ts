@@ -71,16 +71,16 @@ function parseArgs(argv: string[]): MainArgs {
 
 async function runServer(args: MainArgs): Promise<number> {
   // Log lines go to stderr and, once the server runs, to every console attached with -r.
-  let toConsoles: ((line: string) => void) | undefined;
+  const tap: { toConsoles?: (line: string) => void } = {};
   const text = textSink((line) => {
     process.stderr.write(line);
-    toConsoles?.(line.endsWith("\n") ? line.slice(0, -1) : line);
+    tap.toConsoles?.(line.endsWith("\n") ? line.slice(0, -1) : line);
   });
   const sink = args.logJson ? jsonSink() : text;
   const log = createLogger({ level: args.logLevel, sink });
   const { LinekeyServer } = await import("../server.ts");
   const server = await LinekeyServer.start({ configDir: args.configDir, log });
-  toConsoles = (line) => {
+  tap.toConsoles = (line) => {
     server.broadcastLog(line);
   };
   const where = server.sccpListening;
