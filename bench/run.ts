@@ -6,6 +6,19 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const BENCHES: Record<string, () => Promise<{ run: (argv: string[]) => Promise<unknown> }>> = {
   register: () => import("./register.ts"),
+  rtp: async () => {
+    const { runRtpBench } = await import("./rtp.ts");
+    const { numberArg } = await import("./support.ts");
+    return {
+      run: (argv: string[]) =>
+        runRtpBench({
+          calls: numberArg(argv, "calls", 50),
+          seconds: numberArg(argv, "seconds", 10),
+          transcode: argv.includes("--transcode"),
+          latch: argv.includes("--latch"),
+        }),
+    };
+  },
 };
 
 const [name, ...rest] = process.argv.slice(2);
