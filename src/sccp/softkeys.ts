@@ -4,29 +4,36 @@
  * traces read the same as CUCM's, chan-sccp's and wazo's.
  */
 
-/** Soft-key events Linekey puts in its template. */
-export const SoftKey = {
-  Redial: 1,
-  NewCall: 2,
-  Hold: 3,
-  Transfer: 4,
-  CfwdAll: 5,
-  CfwdBusy: 6,
-  CfwdNoAnswer: 7,
-  BackSpace: 8,
-  EndCall: 9,
-  Resume: 10,
-  Answer: 11,
-  Info: 12,
-  Confrn: 13,
-  Park: 14,
-  Join: 15,
-  MeetMe: 16,
-  PickUp: 17,
-  GPickUp: 18,
-  DND: 22,
-  Dial: 32,
-} as const;
+import { SoftKeyEvent } from "./protocol/enums.ts";
+
+/** The keys Linekey puts in its template: label ids 1–18, then DND and Dial (§9.11 numbering). */
+const KEY_NAMES = [
+  "Redial",
+  "NewCall",
+  "Hold",
+  "Transfer",
+  "CfwdAll",
+  "CfwdBusy",
+  "CfwdNoAnswer",
+  "BackSpace",
+  "EndCall",
+  "Resume",
+  "Answer",
+  "Info",
+  "Confrn",
+  "Park",
+  "Join",
+  "MeetMe",
+  "PickUp",
+  "GPickUp",
+  "DND",
+  "Dial",
+] as const;
+
+/** Soft-key events Linekey puts in its template, by name. */
+export const SoftKey = Object.fromEntries(KEY_NAMES.map((k) => [k, SoftKeyEvent[k]])) as {
+  readonly [K in (typeof KEY_NAMES)[number]]: (typeof SoftKeyEvent)[K];
+};
 
 /** A soft-key event id. */
 export type SoftKeyName = keyof typeof SoftKey;
@@ -59,33 +66,13 @@ export const SOFTKEY_TEMPLATE: readonly {
   readonly name: SoftKeyName;
   readonly label: string;
   readonly event: number;
-}[] = [
-  ...(
-    [
-      "Redial",
-      "NewCall",
-      "Hold",
-      "Transfer",
-      "CfwdAll",
-      "CfwdBusy",
-      "CfwdNoAnswer",
-      "BackSpace",
-      "EndCall",
-      "Resume",
-      "Answer",
-      "Info",
-      "Confrn",
-      "Park",
-      "Join",
-      "MeetMe",
-      "PickUp",
-      "GPickUp",
-    ] as const
-  ).map((name) => ({ name, label: phoneLabel(SoftKey[name]), event: SoftKey[name] })),
-  // 0x3F is the phone's "DND" label (§9.10); "Dial" has no resident label, plain text works.
-  { name: "DND", label: phoneLabel(0x3f), event: SoftKey.DND },
-  { name: "Dial", label: "Dial", event: SoftKey.Dial },
-];
+}[] = KEY_NAMES.map((name) => ({
+  name,
+  // Label ids 1–18 equal the event ids; 0x3F is the phone's "DND" label (§9.10); "Dial" has no
+  // resident label, plain text works.
+  label: name === "DND" ? phoneLabel(0x3f) : name === "Dial" ? "Dial" : phoneLabel(SoftKey[name]),
+  event: SoftKey[name],
+}));
 
 const TEMPLATE_INDEX = new Map(SOFTKEY_TEMPLATE.map((k, i) => [k.name, i + 1]));
 
