@@ -75,7 +75,7 @@ export class CallCore {
     });
     void run.done.then((outcome) => {
       offHangup();
-      if (!ch.hungUp && ch.bridgeId === undefined) {
+      if (!ch.released && ch.bridgeId === undefined) {
         const cause = outcome.reason === "invalid-extension" ? Cause.Unallocated : outcome.hangupCause;
         ch.hangup(cause);
       }

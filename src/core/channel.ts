@@ -91,7 +91,12 @@ export abstract class Channel extends TypedEmitter<ChannelEvents> implements Dia
   /** The other party as shown to this channel's endpoint. */
   connectedNum = "";
   connectedName = "";
+  /**
+   * True once the channel is hung up — or once its dialplan run ended: the interpreter sets it
+   * to stop the pbx loop. Whether the endpoint was released is `released`.
+   */
   hungUp = false;
+  private isReleased = false;
   hangupCause: number = Cause.NormalClearing;
   readonly createdAt = Date.now();
   answeredAt: number | undefined;
@@ -152,7 +157,10 @@ export abstract class Channel extends TypedEmitter<ChannelEvents> implements Dia
 
   /** Hangs the channel up with a Q.850 cause. Idempotent. */
   hangup(cause: number = Cause.NormalClearing): void {
-    if (this.hungUp) return;
+    // Checked on `isReleased`, not `hungUp`: a dialplan that ended by itself (Hangup(), Busy())
+    // has set `hungUp` already, and its endpoint must still be released.
+    if (this.isReleased) return;
+    this.isReleased = true;
     this.hungUp = true;
     this.hangupCause = cause;
     try {
@@ -163,6 +171,11 @@ export abstract class Channel extends TypedEmitter<ChannelEvents> implements Dia
     this.setState("hungup");
     this.emit("hangup", this, cause);
     this.removeAllListeners();
+  }
+
+  /** True once `hangup` ran: the endpoint is released and the core forgot the channel. */
+  get released(): boolean {
+    return this.isReleased;
   }
 
   /** For drivers: the endpoint reports progress (an outbound phone rings, is busy…). */
