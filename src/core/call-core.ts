@@ -7,7 +7,7 @@ import { TypedEmitter } from "../util/typed-emitter.ts";
 import type { RtpPortPool } from "../media/port-pool.ts";
 import { DialplanInterpreter, type Dialplan, type ApplicationRegistry } from "./dialplan/index.ts";
 import { Bridge } from "./bridge.ts";
-import { Cause, type Channel } from "./channel.ts";
+import { Cause, mediaTargetFor, type Channel } from "./channel.ts";
 import type { CallEvents } from "./call-events.ts";
 import {
   isRequestFailure,
@@ -48,7 +48,7 @@ export class CallCore {
     });
     // The relay's sockets listen on the pool's host; an endpoint reaches them at the address it
     // reaches the server's signalling on (right for wildcard binds and for multi-homed hosts).
-    this.relayAddressFor = (ch) => (isWildcard(opts.relayHost) ? ch.serverAddress() : opts.relayHost);
+    this.relayAddressFor = (ch) => mediaTargetFor(ch, opts.relayHost, 0).address;
   }
 
   /** Registers a channel technology (the SCCP driver, the SIP B2BUA). */
@@ -147,8 +147,4 @@ export class CallCore {
     for (const ch of [...this.channels.values()]) ch.hangup(Cause.NormalClearing);
     for (const b of [...this.bridges.values()]) b.close();
   }
-}
-
-function isWildcard(host: string): boolean {
-  return host === "0.0.0.0" || host === "::" || host === "";
 }

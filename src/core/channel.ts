@@ -37,6 +37,8 @@ export interface CallOptions {
   readonly oneWay?: boolean;
   /** Seconds before giving up (Dial's timeout), handled by the dialler, given for display. */
   readonly timeout?: number;
+  /** Do not follow the endpoint's call forwarding (Page's `i`). */
+  readonly ignoreForward?: boolean;
 }
 
 /** Where a channel's endpoint receives RTP, and in which codec. */
@@ -45,6 +47,16 @@ export interface MediaEndpoint {
   readonly codec: CodecName;
   /** Packetisation in ms. */
   readonly ptime: number;
+}
+
+/**
+ * Where `ch`'s endpoint must send RTP to reach a local socket bound on `host`: the bound address,
+ * or — for a wildcard bind — the address the endpoint reaches the server's signalling on (right
+ * for multi-homed hosts too).
+ */
+export function mediaTargetFor(ch: Channel, host: string, port: number): RtpAddress {
+  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
+  return { address: wildcard ? ch.serverAddress() : host, port };
 }
 
 /** Q.850 causes used by the core. */

@@ -6,7 +6,7 @@
 import type { G711Law } from "../../media/g711.ts";
 import type { CodecName } from "../../media/codecs.ts";
 import type { RtpAddress } from "../../media/relay-leg.ts";
-import { Channel } from "../channel.ts";
+import { Channel, mediaTargetFor } from "../channel.ts";
 import type { AppContext, DialplanChannel } from "../dialplan/index.ts";
 
 /**
@@ -52,14 +52,9 @@ export function waitForHangup(ch: Channel, ctx: AppContext): HangupWait {
   return { promise, dispose: () => dispose() };
 }
 
-/**
- * Where `ch`'s endpoint must send RTP to reach a local socket bound on `host`: the bound address,
- * or — for a wildcard bind — the address the endpoint reaches the server's signalling on (the
- * rule `CallCore` applies to bridges).
- */
+/** Where `ch`'s endpoint must send RTP to reach a local socket on `host` (see `mediaTargetFor`). */
 export function sendTarget(ch: Channel, host: string, port: number): RtpAddress {
-  const wildcard = host === "0.0.0.0" || host === "::" || host === "";
-  return { address: wildcard ? ch.serverAddress() : host, port };
+  return mediaTargetFor(ch, host, port);
 }
 
 /** The endpoint's preferred G.711 law: the codecs the mixer and the prompt player speak. */

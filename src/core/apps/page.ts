@@ -35,11 +35,8 @@ import { parseAppOptions } from "./app-options.ts";
 import { coreChannel, isGone, waitForHangup } from "./core-channel.ts";
 import { PageMedia } from "./page-media.ts";
 
-/** Call options of a paged channel. */
-export interface PageCallOptions extends CallOptions {
-  /** Page's `i`: do not follow the destination's call forwarding. */
-  readonly ignoreForward?: boolean;
-}
+/** Call options of a paged channel (`ignoreForward` carries Page's `i`). */
+export type PageCallOptions = CallOptions;
 
 /** Page options Linekey accepts without acting on them. */
 const IGNORED_OPTIONS = new Set(["q", "r", "n", "A"]);
