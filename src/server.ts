@@ -8,10 +8,12 @@ import type { SccpConfig } from "./config/sccp-model.ts";
 import { loadExtensionsDocument, loadSccpConfig, resolveConfigDir } from "./config/config-dir.ts";
 import { builtinApplications, parseDialplan, type Dialplan } from "./core/dialplan/index.ts";
 import { CallCore } from "./core/call-core.ts";
+import { DEFAULT_SOUNDS_DIR, registerChannelApps } from "./core/apps/index.ts";
 import { RtpPortPool } from "./media/port-pool.ts";
 import { coreCommands } from "./mgmt/core-commands.ts";
 import { DeviceRegistry } from "./sccp/device-registry.ts";
 import { SccpServer } from "./sccp/server.ts";
+import { SccpDriver } from "./sccp/driver.ts";
 import { deviceSettingsFromConfig, guestPolicyFromConfig } from "./sccp/settings-from-config.ts";
 import { CommandRegistry } from "./mgmt/commands.ts";
 import { sccpCommands } from "./mgmt/sccp-commands.ts";
@@ -47,6 +49,8 @@ export class LinekeyServer {
   readonly commands: CommandRegistry;
   readonly registry: DeviceRegistry;
   readonly core: CallCore;
+  /** The SCCP channel driver (`Dial(SCCP/…)`, phones' calls). */
+  readonly sccpDriver: SccpDriver;
   readonly rtpPool: RtpPortPool;
   /** The database (SIP registrations, SCA subscriptions, call forwards set from phones). */
   readonly db: Database;
@@ -78,12 +82,23 @@ export class LinekeyServer {
       relayHost: rtpHost,
       log: log.child({ sub: "core" }),
     });
+    const channelApps = registerChannelApps(this.core.interpreter.apps, this.core, { soundsDir: DEFAULT_SOUNDS_DIR });
     this.registry = new DeviceRegistry(
       { name: "Linekey", port: options.sccpPort ?? g.port, maxProtocolVersion: g.maxProtocolVersion },
       log.child({ sub: "sccp" }),
       guestPolicyFromConfig(this.sccpConfig),
     );
     for (const s of deviceSettingsFromConfig(this.sccpConfig)) this.registry.upsert(s);
+    // The SCCP channel driver: after the core and the registry, before the listener.
+    this.sccpDriver = new SccpDriver({
+      registry: this.registry,
+      core: this.core,
+      config: () => this.sccpConfig,
+      db,
+      log: log.child({ sub: "sccp-driver" }),
+    });
+    this.core.registerTech(this.sccpDriver);
+    channelApps.setPickupProvider(this.sccpDriver.pickupProvider);
     this.sccp = new SccpServer(
       {
         bindaddr: options.sccpBindaddr ?? g.bindaddr,
@@ -99,6 +114,7 @@ export class LinekeyServer {
       config: () => this.sccpConfig,
       version: VERSION,
       listening: () => this.sccpAddress,
+      calls: () => this.sccpDriver.listCalls(),
     })) {
       this.commands.register(c);
     }
@@ -228,6 +244,7 @@ export class LinekeyServer {
     this.closed = true;
     await this.console?.close();
     this.core.close();
+    await this.sccpDriver.close();
     await this.sccp.close();
     this.rtpPool.close();
     await this.db.close();
@@ -235,6 +252,8 @@ export class LinekeyServer {
   }
 
   private async listen(): Promise<void> {
+    // Saved call forwards are restored before any phone can register.
+    await this.sccpDriver.start();
     this.sccpAddress = await this.sccp.listen();
     if (this.options.consoleSocket !== false) {
       this.console = new ConsoleServer(this.commands, this.options.log.child({ sub: "console" }));

@@ -142,3 +142,46 @@ exten => _X.,1,Gosub(xivo-pickup,0,1)
 exten => 0,1,Answer()
  same => n,Return()
 `;
+
+/**
+ * Embedded linekey.conf: SIP on loopback with digest authentication, two SIP users for trying
+ * things out locally (the secrets are examples: loopback only), the SCA module's defaults.
+ */
+export const DEFAULT_LINEKEY_CONF = `; Linekey embedded linekey.conf.
+[general]
+; db_url = sqlite:///var/lib/linekey/linekey.db  ; default: linekey.db in the data folder
+rtp_start = 16384
+rtp_end = 32766
+; JSON-RPC over HTTP (sca.* commands): off unless rpc_port is set; keep it on loopback.
+rpc_bindaddr = 127.0.0.1
+rpc_port = 0
+
+[sip]
+bindaddr = 127.0.0.1
+udp_port = 5060
+tcp_port = 5060
+auth = yes
+realm = linekey
+min_expires = 60
+max_expires = 3600
+default_expires = 3600
+user_agent = Linekey
+
+[sca]
+hash_table_size = 9
+call_info_max_expires = 3600
+line_seize_max_expires = 15
+purge_expired_interval = 120
+subs_table = sca_subscriptions
+db_update_interval = 300
+
+[300]
+type = user
+secret = linekey300
+callerid = "Eve" <300>
+
+[301]
+type = user
+secret = linekey301
+callerid = "Frank" <301>
+`;

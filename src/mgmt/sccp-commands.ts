@@ -6,6 +6,7 @@ import { UsageError } from "./commands.ts";
 import type { DeviceRegistry } from "../sccp/device-registry.ts";
 import type { SccpConfig } from "../config/sccp-model.ts";
 import type { SccpDevice } from "../sccp/device.ts";
+import type { SccpCallRow } from "../sccp/driver.ts";
 
 /** What the sccp commands read. */
 export interface SccpCommandSources {
@@ -13,6 +14,8 @@ export interface SccpCommandSources {
   readonly config: () => SccpConfig;
   readonly version: string;
   readonly listening: () => { address: string; port: number } | undefined;
+  /** Every call leg on every phone (`sccp show calls`); absent without a channel driver. */
+  readonly calls?: () => SccpCallRow[];
 }
 
 function regState(d: SccpDevice): string {
@@ -96,6 +99,34 @@ function formatLines(cfg: SccpConfig, registry: DeviceRegistry): string {
   return `${rows.join("\n")}\n`;
 }
 
+/** `sccp show calls`: one row per call on a phone. */
+export function formatCalls(rows: readonly SccpCallRow[]): string {
+  const head = ["Device", "Line", "CallRef", "State", "Dir", "Remote", "Media", "Channel"];
+  const table = [
+    head,
+    ...rows.map((r) => [
+      r.device,
+      r.line,
+      String(r.callReference),
+      r.state,
+      r.direction === "incoming" ? "in" : "out",
+      r.remote,
+      r.media,
+      r.channel,
+    ]),
+  ];
+  const widths = head.map((_, i) => Math.max(...table.map((row) => (row[i] ?? "").length)));
+  const line = (row: string[]): string =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
+  const out = table.map(line);
+  out.splice(1, 0, widths.map((w) => "=".repeat(w)).join("  "));
+  out.push(`${rows.length} active call${rows.length === 1 ? "" : "s"}`);
+  return `${out.join("\n")}\n`;
+}
+
 /** The sccp command definitions. */
 export function sccpCommands(src: SccpCommandSources): CommandDef[] {
   const deviceNames = (): string[] => src.registry.list().map((d) => d.name);
@@ -137,6 +168,12 @@ export function sccpCommands(src: SccpCommandSources): CommandDef[] {
       usage: "sccp show lines",
       summary: "List lines and the devices that carry them",
       run: () => formatLines(src.config(), src.registry),
+    },
+    {
+      words: ["sccp", "show", "calls"],
+      usage: "sccp show calls",
+      summary: "List the calls on the phones: device, line, call reference, state, remote party, media",
+      run: () => formatCalls(src.calls?.() ?? []),
     },
     {
       words: ["sccp", "reset"],

@@ -8,7 +8,9 @@ import { LinekeyError } from "../util/errors.ts";
 import { TypedEmitter } from "../util/typed-emitter.ts";
 import { silentLogger, type Logger } from "../util/logger.ts";
 import {
+  CallStateCode,
   SccpFrameReader,
+  SoftKeyEvent,
   decodeMessage,
   encodeMessage,
   makeMessage,
@@ -18,6 +20,7 @@ import {
   type UnknownMessage,
 } from "../sccp/protocol/index.ts";
 import { phoneProfile, type PhoneProfile } from "./phone-profiles.ts";
+import { PhoneRtp } from "./phone-rtp.ts";
 
 /** Options of a virtual phone. */
 export interface VirtualPhoneOptions {
@@ -31,7 +34,35 @@ export interface VirtualPhoneOptions {
   readonly keepalive?: boolean;
   /** Also send one unknown message id during registration (newer firmware does: 0x0030). */
   readonly sendUnknown?: boolean;
+  /** Address the phone's RTP ports bind to and that it reports in OpenReceiveChannelAck (127.0.0.1). */
+  readonly mediaHost?: string;
   readonly log?: Logger;
+}
+
+/** What the phone shows for one call, rebuilt from the server's messages. */
+export interface PhoneCall {
+  readonly lineInstance: number;
+  readonly callReference: number;
+  /** Last CallState value (sccp-protocol.md §9.3). */
+  state: number;
+  /** Every CallState value received for the call, in order. */
+  readonly states: number[];
+  /** Last SelectSoftKeys set for the call. */
+  softKeySet: number | undefined;
+  /** Last CallInfo for the call. */
+  callInfo: MessageOf<"CallInfo"> | undefined;
+  /** Tone playing (last StartTone), undefined after StopTone. */
+  tone: number | undefined;
+  /** Every StartTone value received for the call, in order. */
+  readonly tones: number[];
+  /** Last DisplayPromptStatus text, undefined after ClearPromptStatus. */
+  prompt: string | undefined;
+  /** DialedNumber shown for the call. */
+  dialed: string | undefined;
+  /** The receive port opened for the call now (undefined when closed). */
+  rtp: PhoneRtp | undefined;
+  /** Every receive port the call had (hold/resume opens a new one). */
+  readonly streams: PhoneRtp[];
 }
 
 /** Phone lifecycle. */
@@ -79,6 +110,23 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
   keepAliveInterval = 0;
   readonly received: Received[] = [];
   buttons: { instanceNumber: number; buttonDefinition: number }[] = [];
+  /** Calls by callReference, as the phone shows them (kept after they end, state OnHook). */
+  readonly calls = new Map<number, PhoneCall>();
+  /** Lamps by `stimulus/instance` (SetLamp), e.g. `9/1` for line 1, `15/0` for the MWI lamp. */
+  readonly lamps = new Map<string, number>();
+  /** Last SetRinger ringMode (1 off, 2 inside …). */
+  ringer = 1;
+  /** Last SetSpeakerMode / SetMicroMode (1 on, 2 off); 0 before any. */
+  speaker = 0;
+  micro = 0;
+  /** Text of the notify line (DisplayNotify), "" after ClearNotify. */
+  notify = "";
+  /** SelectSoftKeys set for the idle screen (line 0, call 0). */
+  idleSoftKeySet: number | undefined;
+  /** Feature button states from FeatureStat / FeatureStatV2, by index. */
+  readonly features = new Map<number, { id: number; status: number; label: string }>();
+  /** ForwardStat by line instance. */
+  readonly forwards = new Map<number, MessageOf<"ForwardStat">>();
   private socket: Socket | undefined;
   private readonly reader = new SccpFrameReader();
   private seq = 0;
@@ -196,6 +244,60 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
     this.send(makeMessage("Stimulus", { stimulus, stimulusInstance }));
   }
 
+  /** Dials a whole number at once (EnblocCall: redial, directories, pre-dial on 79x1). */
+  enbloc(number: string, lineInstance = 0): void {
+    this.send(makeMessage("EnblocCall", { calledParty: number, lineInstance }));
+  }
+
+  /** The oldest call ringing in (CallState RingIn), if any. */
+  ringingCall(): PhoneCall | undefined {
+    return [...this.calls.values()].find((c) => c.state === CallStateCode.RingIn);
+  }
+
+  /** Calls not ended yet (last CallState other than OnHook). */
+  liveCalls(): PhoneCall[] {
+    return [...this.calls.values()].filter((c) => c.state !== CallStateCode.OnHook);
+  }
+
+  /** Answers a ringing call: lifting the handset (OffHook) or with the Answer soft key. */
+  answer(call: PhoneCall | undefined = this.ringingCall(), how: "handset" | "softkey" = "handset"): void {
+    if (call === undefined) throw new LinekeyError("SCCP_ERR_SESSION_CLOSED", `${this.options.device}: no call to answer`);
+    if (how === "softkey") this.softKey(SoftKeyEvent.Answer, call.lineInstance, call.callReference);
+    else this.offHook(call.lineInstance, call.callReference);
+  }
+
+  /** Resolves with the first call (existing or future) that satisfies `pred`. */
+  waitForCall(pred: (c: PhoneCall) => boolean, timeoutMs = 5000, what = "call"): Promise<PhoneCall> {
+    const find = (): PhoneCall | undefined => [...this.calls.values()].find(pred);
+    const now = find();
+    if (now !== undefined) return Promise.resolve(now);
+    const p = new Promise<PhoneCall>((resolve) => {
+      const off = this.on("message", () => {
+        const c = find();
+        if (c !== undefined) {
+          off();
+          resolve(c);
+        }
+      });
+    });
+    return withTimeout(p, timeoutMs, `${this.options.device}: no ${what} within ${timeoutMs} ms`);
+  }
+
+  /** Resolves with the first call whose CallState is (or becomes) `state`. */
+  waitForCallState(state: number, pred: (c: PhoneCall) => boolean = () => true, timeoutMs = 5000): Promise<PhoneCall> {
+    return this.waitForCall((c) => c.state === state && pred(c), timeoutMs, `call in state ${state}`);
+  }
+
+  /** RTP packets received for a call over all its receive ports. */
+  rtpReceived(call: PhoneCall): number {
+    return call.streams.reduce((n, s) => n + s.received, 0);
+  }
+
+  /** Lamp mode of a button (1 off when never set). */
+  lamp(stimulus: number, instance: number): number {
+    return this.lamps.get(`${stimulus}/${instance}`) ?? 1;
+  }
+
   /** Politely unregisters; resolves when the server acknowledged. */
   async unregister(timeoutMs = 5000): Promise<MessageOf<"UnregisterAck">> {
     const ack = this.waitFor("UnregisterAck", undefined, timeoutMs);
@@ -302,6 +404,7 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
 
   /** The phone's side of sccp-flows.md §1.1. */
   private react(msg: SccpMessage | UnknownMessage): void {
+    this.track(msg);
     const waiting = this.pending.get(msg.type as SccpMessageType);
     if (waiting !== undefined) {
       if (waiting <= 1) this.pending.delete(msg.type as SccpMessageType);
@@ -355,6 +458,181 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
     }
   }
 
+  /** Keeps what the phone shows up to date (calls, lamps, tones, media). */
+  private track(msg: SccpMessage | UnknownMessage): void {
+    switch (msg.type) {
+      case "CallState": {
+        const c = this.call(msg.lineInstance, msg.callReference);
+        c.state = msg.callState;
+        c.states.push(msg.callState);
+        return;
+      }
+      case "SelectSoftKeys":
+        if (msg.callReference === 0) this.idleSoftKeySet = msg.softKeySetIndex;
+        else this.call(msg.lineInstance, msg.callReference).softKeySet = msg.softKeySetIndex;
+        return;
+      case "CallInfo":
+        this.call(msg.lineInstance, msg.callReference).callInfo = msg;
+        return;
+      case "StartTone": {
+        const c = this.calls.get(msg.callReference);
+        if (c !== undefined) {
+          c.tone = msg.tone;
+          c.tones.push(msg.tone);
+        }
+        return;
+      }
+      case "StopTone": {
+        const c = this.calls.get(msg.callReference);
+        if (c !== undefined) c.tone = undefined;
+        return;
+      }
+      case "DisplayPromptStatus": {
+        const c = this.calls.get(msg.callReference);
+        if (c !== undefined) c.prompt = msg.promptStatus;
+        return;
+      }
+      case "ClearPromptStatus": {
+        const c = this.calls.get(msg.callReference);
+        if (c !== undefined) c.prompt = undefined;
+        return;
+      }
+      case "DialedNumber":
+        this.call(msg.lineInstance, msg.callReference).dialed = msg.calledParty;
+        return;
+      case "SetLamp":
+        this.lamps.set(`${msg.stimulus}/${msg.stimulusInstance}`, msg.lampMode);
+        return;
+      case "SetRinger":
+        this.ringer = msg.ringMode;
+        return;
+      case "SetSpeakerMode":
+        this.speaker = msg.mode;
+        return;
+      case "SetMicroMode":
+        this.micro = msg.mode;
+        return;
+      case "DisplayNotify":
+        this.notify = msg.notify;
+        return;
+      case "ClearNotify":
+        this.notify = "";
+        return;
+      case "FeatureStat":
+      case "FeatureStatV2":
+        this.features.set(msg.featureIndex, { id: msg.featureID, status: msg.featureStatus, label: msg.featureTextLabel });
+        return;
+      case "ForwardStat":
+        this.forwards.set(msg.lineNumber, msg);
+        return;
+      // Media messages are handled one after the other, as a phone's DSP does: an open must
+      // finish (port bound, Ack sent) before a following Close or Start is applied.
+      case "OpenReceiveChannel":
+      case "StartMediaTransmission":
+      case "StopMediaTransmission":
+      case "CloseReceiveChannel":
+        this.mediaChain = this.mediaChain.then(() => this.media(msg)).catch((err: unknown) => {
+          this.log.warn("phone: media message failed", { err });
+        });
+        return;
+      default:
+        return;
+    }
+  }
+
+  private mediaChain: Promise<void> = Promise.resolve();
+
+  private async media(
+    msg:
+      | MessageOf<"OpenReceiveChannel">
+      | MessageOf<"StartMediaTransmission">
+      | MessageOf<"StopMediaTransmission">
+      | MessageOf<"CloseReceiveChannel">,
+  ): Promise<void> {
+    if (msg.type === "OpenReceiveChannel") {
+      await this.openReceiveChannel(msg);
+      return;
+    }
+    const c = this.calls.get(msg.callReference) ?? this.calls.get(msg.conferenceId);
+    if (c === undefined) return;
+    switch (msg.type) {
+      case "StartMediaTransmission":
+        c.rtp?.startSending(
+          { address: msg.remoteIpAddr, port: msg.remotePortNumber },
+          msg.compressionType,
+          msg.millisecondPacketSize || 20,
+        );
+        return;
+      case "StopMediaTransmission":
+        c.rtp?.stopSending();
+        return;
+      case "CloseReceiveChannel":
+        c.rtp?.close();
+        c.rtp = undefined;
+        return;
+    }
+  }
+
+  private call(lineInstance: number, callReference: number): PhoneCall {
+    let c = this.calls.get(callReference);
+    if (c === undefined) {
+      c = {
+        lineInstance,
+        callReference,
+        state: 0,
+        states: [],
+        softKeySet: undefined,
+        callInfo: undefined,
+        tone: undefined,
+        tones: [],
+        prompt: undefined,
+        dialed: undefined,
+        rtp: undefined,
+        streams: [],
+      };
+      this.calls.set(callReference, c);
+    }
+    return c;
+  }
+
+  /** OpenReceiveChannel: open a port and answer with the Ack (sccp-flows.md §5.1, phone side). */
+  private async openReceiveChannel(msg: MessageOf<"OpenReceiveChannel">): Promise<void> {
+    const host = this.options.mediaHost ?? "127.0.0.1";
+    const ref = msg.callReference !== 0 ? msg.callReference : msg.conferenceId;
+    const c = this.calls.get(ref) ?? this.call(0, ref);
+    c.rtp?.close();
+    let rtp: PhoneRtp;
+    try {
+      rtp = await PhoneRtp.open(host);
+    } catch (err) {
+      this.log.warn("phone: cannot open an RTP port", { err });
+      return;
+    }
+    if (this.state === "closed") {
+      rtp.close();
+      return;
+    }
+    c.rtp = rtp;
+    c.streams.push(rtp);
+    const ack = makeMessage("OpenReceiveChannelAck", {
+      mediaReceptionStatus: 0,
+      ipAddr: host,
+      portNumber: rtp.port,
+      passThruPartyId: msg.passThruPartyId,
+      callReference: ref,
+    });
+    // The 7912's Ack has no callReference (sccp-protocol.md §10).
+    if (this.profile.family === "7912") this.sendShort(ack, 16);
+    else this.send(ack);
+  }
+
+  private closeMedia(): void {
+    for (const c of this.calls.values()) {
+      for (const s of c.streams) s.close();
+      c.rtp = undefined;
+    }
+  }
+
   /** After the template: what each family asks for its buttons (sccp-flows.md §1.1 rule 5). */
   private requestButtonStatus(): void {
     const lines = this.buttons.filter((b) => b.buttonDefinition === 0x09);
@@ -402,6 +680,7 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
   private finish(reason: string): void {
     if (this.keepaliveTimer) clearInterval(this.keepaliveTimer);
     this.keepaliveTimer = undefined;
+    this.closeMedia();
     if (this.state === "closed") return;
     this.state = "closed";
     this.emit("closed", reason);

@@ -23,6 +23,7 @@ export type ErrorCode =
   | "SIP_ERR_TRANSACTION"
   | "SIP_ERR_TIMEOUT"
   | "SIP_ERR_STATUS"
+  | "SIP_ERR_DIALOG"
   | "STORE_ERR_URL"
   | "STORE_ERR_QUERY"
   | "STORE_ERR_SCHEMA"

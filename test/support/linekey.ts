@@ -19,10 +19,18 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-/** Starts a server with this sccp.conf; the console listens on a socket in the temp folder. */
-export async function startServer(sccpConf: string, opts: { console?: boolean } = {}): Promise<TestServer> {
+/**
+ * Starts a server with this sccp.conf (and, when given, this extensions.conf); the console
+ * listens on a socket in the temp folder.
+ */
+export async function startServer(
+  sccpConf: string,
+  opts: { console?: boolean } = {},
+  extensionsConf?: string,
+): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "linekey-test-"));
   writeFileSync(join(dir, "sccp.conf"), sccpConf);
+  if (extensionsConf !== undefined) writeFileSync(join(dir, "extensions.conf"), extensionsConf);
   const { logger, records } = memoryLogger("debug");
   const server = await LinekeyServer.start({
     configDir: dir,
