@@ -261,7 +261,8 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
 
   /** Answers a ringing call: lifting the handset (OffHook) or with the Answer soft key. */
   answer(call: PhoneCall | undefined = this.ringingCall(), how: "handset" | "softkey" = "handset"): void {
-    if (call === undefined) throw new LinekeyError("SCCP_ERR_SESSION_CLOSED", `${this.options.device}: no call to answer`);
+    if (call === undefined)
+      throw new LinekeyError("SCCP_ERR_SESSION_CLOSED", `${this.options.device}: no call to answer`);
     if (how === "softkey") this.softKey(SoftKeyEvent.Answer, call.lineInstance, call.callReference);
     else this.offHook(call.lineInstance, call.callReference);
   }
@@ -284,7 +285,11 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
   }
 
   /** Resolves with the first call whose CallState is (or becomes) `state`. */
-  waitForCallState(state: number, pred: (c: PhoneCall) => boolean = () => true, timeoutMs = 5000): Promise<PhoneCall> {
+  waitForCallState(
+    state: number,
+    pred: (c: PhoneCall) => boolean = () => true,
+    timeoutMs = 5000,
+  ): Promise<PhoneCall> {
     return this.waitForCall((c) => c.state === state && pred(c), timeoutMs, `call in state ${state}`);
   }
 
@@ -520,7 +525,11 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
         return;
       case "FeatureStat":
       case "FeatureStatV2":
-        this.features.set(msg.featureIndex, { id: msg.featureID, status: msg.featureStatus, label: msg.featureTextLabel });
+        this.features.set(msg.featureIndex, {
+          id: msg.featureID,
+          status: msg.featureStatus,
+          label: msg.featureTextLabel,
+        });
         return;
       case "ForwardStat":
         this.forwards.set(msg.lineNumber, msg);
@@ -531,9 +540,11 @@ export class VirtualPhone extends TypedEmitter<VirtualPhoneEvents> {
       case "StartMediaTransmission":
       case "StopMediaTransmission":
       case "CloseReceiveChannel":
-        this.mediaChain = this.mediaChain.then(() => this.media(msg)).catch((err: unknown) => {
-          this.log.warn("phone: media message failed", { err });
-        });
+        this.mediaChain = this.mediaChain
+          .then(() => this.media(msg))
+          .catch((err: unknown) => {
+            this.log.warn("phone: media message failed", { err });
+          });
         return;
       default:
         return;

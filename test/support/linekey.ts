@@ -20,17 +20,20 @@ export interface TestServer {
 }
 
 /**
- * Starts a server with this sccp.conf (and, when given, this extensions.conf); the console
+ * Starts a server with this sccp.conf (and, when given, this extensions.conf and this
+ * linekey.conf — SIP then listens on 127.0.0.1, one free port for UDP and TCP); the console
  * listens on a socket in the temp folder.
  */
 export async function startServer(
   sccpConf: string,
   opts: { console?: boolean } = {},
   extensionsConf?: string,
+  linekeyConf?: string,
 ): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), "linekey-test-"));
   writeFileSync(join(dir, "sccp.conf"), sccpConf);
   if (extensionsConf !== undefined) writeFileSync(join(dir, "extensions.conf"), extensionsConf);
+  if (linekeyConf !== undefined) writeFileSync(join(dir, "linekey.conf"), linekeyConf);
   const { logger, records } = memoryLogger("debug");
   const server = await LinekeyServer.start({
     configDir: dir,
@@ -39,6 +42,7 @@ export async function startServer(
     sccpPort: 0,
     sccpBindaddr: "127.0.0.1",
     consoleSocket: opts.console ? join(dir, "console.ctl") : false,
+    ...(linekeyConf === undefined ? {} : { sipPort: 0, sipBindaddr: "127.0.0.1" }),
   });
   const phones: VirtualPhone[] = [];
   const port = server.sccpListening.port;

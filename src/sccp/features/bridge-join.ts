@@ -1,0 +1,67 @@
+/**
+ * Joining calls through channels that step aside: after a transfer (the transferring phone's
+ * two calls), a forward (the forwarded line and the dialplan run that reached the target) or a
+ * directed pickup (the ringing channel and the channel that picked it up), the remaining two
+ * parties are put in one bridge and the channels in between are hung up.
+ *
+ * Uses the core's bridge operations: `release` ends one bridge without hanging its other party
+ * up, `replace` swaps a party of the other bridge; media is set up again for the new pair.
+ */
+import type { CallCore } from "../../core/call-core.ts";
+import type { Channel } from "../../core/channel.ts";
+import { identityOf } from "./incoming.ts";
+
+/** Tells whether a channel runs the dialplan (see `PbxRuns.isRunning`). */
+export type InPbx = (ch: Channel) => boolean;
+
+/**
+ * `p` is bridged with X and `q` with Y: bridges X with Y, drops `p` and `q`, and tells X and Y
+ * who they now talk to. False (nothing changed) unless both are bridged, in different bridges.
+ *
+ * Which bridge goes matters because a Dial waits on its bridge: when a bridge ends, the Dial
+ * that made it returns and its caller's dialplan ends. So the bridge released is the one whose
+ * remaining party does not run the dialplan (it moves into the other bridge), and a dropped
+ * channel that runs the dialplan is not hung up — its dialplan ends it once its bridge is over
+ * (hanging it up would make its Dial end the bridge the others now use).
+ */
+export function joinThrough(core: CallCore, inPbx: InPbx, p: Channel, q: Channel): boolean {
+  const bp = core.bridgeOf(p);
+  const bq = core.bridgeOf(q);
+  if (bp === undefined || bq === undefined || bp === bq) return false;
+  const x = bp.peerOf(p);
+  const y = bq.peerOf(q);
+  if (x === undefined || y === undefined || x.released || y.released) return false;
+  const releaseP = !inPbx(x) || inPbx(y);
+  const [released, leaving, kept, replaced, mover, stays] = releaseP
+    ? [bp, p, bq, q, x, y]
+    : [bq, q, bp, p, y, x];
+  released.release(leaving);
+  kept.replace(replaced, mover);
+  for (const d of [leaving, replaced]) if (!inPbx(d)) d.hangup();
+  announce(mover, stays);
+  return true;
+}
+
+/**
+ * `drop` is bridged with X; `takeOver` (not bridged) takes its place: X talks to `takeOver`
+ * (answered if it was not) and `drop` is dropped as in {@link joinThrough}.
+ */
+export function replaceParty(core: CallCore, inPbx: InPbx, drop: Channel, takeOver: Channel): boolean {
+  const b = core.bridgeOf(drop);
+  if (b === undefined || takeOver.released) return false;
+  const x = b.peerOf(drop);
+  if (x === undefined) return false;
+  takeOver.answer();
+  b.replace(drop, takeOver);
+  if (!inPbx(drop)) drop.hangup();
+  announce(x, takeOver);
+  return true;
+}
+
+/** Refreshes both parties' displays (a recurring complaint when it is missing: chan-sccp #473). */
+function announce(x: Channel, y: Channel): void {
+  const ix = identityOf(x);
+  const iy = identityOf(y);
+  x.updateConnectedLine(iy.num, iy.name);
+  y.updateConnectedLine(ix.num, ix.name);
+}
