@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const BENCHES: Record<string, () => Promise<{ run: (argv: string[]) => Promise<unknown> }>> = {
   register: () => import("./register.ts"),
+  calls: () => import("./calls.ts"),
   rtp: async () => {
     const { runRtpBench } = await import("./rtp.ts");
     const { numberArg } = await import("./support.ts");
