@@ -33,6 +33,7 @@ export class CallCore {
   readonly pool: RtpPortPool;
   private readonly channels = new Map<number, Channel>();
   private readonly bridges = new Map<number, Bridge>();
+  private readonly pbxRunning = new Set<Channel>();
   private readonly techs = new Map<string, ChannelTech>();
   private readonly log: Logger;
   private readonly relayAddressFor: (ch: Channel) => string;
@@ -67,19 +68,33 @@ export class CallCore {
     this.events.emit("channel-new", ch);
   }
 
-  /** Runs an inbound channel through the dialplan; hangs it up when the dialplan ends. */
+  /**
+   * Runs an inbound channel through the dialplan; releases it with the run's cause when the
+   * loop ends, unless a bridge holds it then (a transfer or a forward moved the call on: the
+   * interpreter's end-of-loop `hungUp` mark is undone and the bridge ends the channel later).
+   */
   startPbx(ch: Channel): void {
     const run = this.interpreter.start(ch);
+    this.pbxRunning.add(ch);
     const offHangup = ch.on("hangup", (_c, cause) => {
       run.hangup(cause);
     });
     void run.done.then((outcome) => {
       offHangup();
-      if (!ch.released && ch.bridgeId === undefined) {
-        const cause = outcome.reason === "invalid-extension" ? Cause.Unallocated : outcome.hangupCause;
-        ch.hangup(cause);
-      }
+      this.pbxRunning.delete(ch);
+      if (ch.released) return;
+      ch.hungUp = false;
+      if (ch.bridgeId !== undefined) return;
+      ch.hangup(outcome.reason === "invalid-extension" ? Cause.Unallocated : outcome.hangupCause);
     });
+  }
+
+  /**
+   * True while `ch` runs the dialplan. Joins depend on it: such a channel is ended by its own
+   * dialplan (its Dial returns when its bridge ends) and must never be hung up under it.
+   */
+  isInPbx(ch: Channel): boolean {
+    return this.pbxRunning.has(ch);
   }
 
   /** Creates an outbound channel for `TECH/resource`. */

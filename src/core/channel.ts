@@ -190,6 +190,17 @@ export abstract class Channel extends TypedEmitter<ChannelEvents> implements Dia
     return this.isReleased;
   }
 
+  /**
+   * Who this channel's endpoint is, as the other party should see it (transfers and pickups
+   * refresh displays with it). An inbound channel is its caller; an outbound one was dialled by
+   * number (its caller id is the caller's, copied by Dial). Drivers that know better override.
+   */
+  partyIdentity(): { num: string; name: string } {
+    return this.direction === "inbound"
+      ? { num: this.callerIdNum, name: this.callerIdName }
+      : { num: this.exten, name: "" };
+  }
+
   /** For drivers: the endpoint reports progress (an outbound phone rings, is busy…). */
   remoteProgress(what: Indication): void {
     if (this.hungUp) return;

@@ -11,7 +11,6 @@ import type { SccpDevice } from "./device.ts";
 import type { LineDirectory } from "./line.ts";
 import type { SccpChannel, SccpChannelHooks } from "./sccp-channel.ts";
 import type { ForwardStore } from "./features/call-forward.ts";
-import type { PbxRuns } from "./features/pbx.ts";
 
 /** The driver as its features see it. */
 export interface DriverContext {
@@ -19,8 +18,6 @@ export interface DriverContext {
   readonly log: Logger;
   readonly lines: LineDirectory;
   readonly forwards: ForwardStore;
-  /** Dialplan runs of the driver's channels. */
-  readonly pbx: PbxRuns;
   /** The hooks every SccpChannel of this driver is created with. */
   readonly hooks: SccpChannelHooks;
   /** Calls a line may hold at once on one phone (call waiting beyond this is refused). */

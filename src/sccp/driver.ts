@@ -22,7 +22,7 @@ import { label, sendNotify } from "./phone-ui.ts";
 import { SccpChannel, type SccpChannelHooks } from "./sccp-channel.ts";
 import { softKeyByEvent } from "./softkeys.ts";
 import { BlfWatcher } from "./features/blf.ts";
-import { joinThrough, replaceParty } from "./features/bridge-join.ts";
+import { joinThrough, replaceParty } from "../core/bridge-join.ts";
 import {
   ForwardStore,
   cfwdKey,
@@ -34,7 +34,6 @@ import { connectedLineChanged, indicate, remoteAnswered } from "./features/call-
 import { backspace, collectDigit, dialKnownNumber, dialNow, startOffHook } from "./features/dialing.ts";
 import { toggleDnd } from "./features/dnd.ts";
 import { ForwardRunner, forwardChainOf } from "./features/forward-runner.ts";
-import { PbxRuns } from "./features/pbx.ts";
 import { channelHungUp, endLeg, hangupLocal } from "./features/hangup.ts";
 import { holdLeg, resumeLeg } from "./features/hold.ts";
 import { allAppearancesBusy, answerLeg, availableAppearances, ringChannel } from "./features/incoming.ts";
@@ -81,7 +80,6 @@ export class SccpDriver implements ChannelTech, DriverContext {
   readonly log: Logger;
   readonly lines: LineDirectory;
   readonly forwards: ForwardStore;
-  readonly pbx: PbxRuns;
   readonly hooks: SccpChannelHooks;
   maxCallsPerLine: number;
   private readonly registry: DeviceRegistry;
@@ -103,7 +101,6 @@ export class SccpDriver implements ChannelTech, DriverContext {
     this.maxCallsPerLine = opts.maxCallsPerLine ?? 6;
     this.lines = new LineDirectory(opts.registry, opts.config);
     this.forwards = new ForwardStore(opts.db === undefined ? undefined : new ForwardsRepo(opts.db), opts.log);
-    this.pbx = new PbxRuns(opts.core);
     this.blf = new BlfWatcher(this);
     this.mwi = new MwiState(this);
     this.hooks = {
@@ -391,7 +388,7 @@ export class SccpDriver implements ChannelTech, DriverContext {
 
   /** Joins the parties of `p` and `q` (transfer completion); see {@link DriverContext.joinThrough}. */
   joinThrough(p: Channel, q: Channel): boolean {
-    if (!joinThrough(this.core, (c) => this.pbx.isRunning(c), p, q)) return false;
+    if (!joinThrough(this.core, p, q)) return false;
     // A dropped channel whose dialplan ends it later must leave its phone now.
     for (const ch of [p, q]) {
       if (!(ch instanceof SccpChannel) || ch.released) continue;
@@ -411,7 +408,6 @@ export class SccpDriver implements ChannelTech, DriverContext {
     if (ch instanceof SccpChannel && ch.role === "phone") return;
     const partner = ch.joinPartner;
     if (partner === undefined || partner.released || this.core.bridgeOf(ch) === undefined) return;
-    const inPbx = (c: Channel): boolean => this.pbx.isRunning(c);
     if (isJoinable(partner) && partner.joinPartner === ch) {
       if (this.core.bridgeOf(partner) === undefined) return;
       // Unlinked first: dropping one must no longer take the other down.
@@ -423,7 +419,7 @@ export class SccpDriver implements ChannelTech, DriverContext {
     ch.joinPartner = undefined;
     const done = ch instanceof SccpChannel ? ch.handoverDone : undefined;
     if (ch instanceof SccpChannel) ch.handoverDone = undefined;
-    done?.(replaceParty(this.core, inPbx, ch, partner));
+    done?.(replaceParty(this.core, ch, partner));
   }
 
   // ---- phone messages ----

@@ -87,6 +87,10 @@ export class SccpChannel extends Channel {
     this.callerIdNum = opts.line.cidNum;
     this.callerIdName = opts.line.cidName;
   }
+  /** A phone's identity is its line's caller id, whichever way the call was placed. */
+  override partyIdentity(): { num: string; name: string } {
+    return { num: this.line.cidNum, name: this.line.cidName };
+  }
 
   /** The leg that carries the call (the one that answered / placed it). */
   get leg(): CallLeg | undefined {

@@ -200,7 +200,7 @@ export function startForward(ctx: DriverContext, ch: SccpChannel, target: string
   ctx.log.info("call forwarded", { line: ch.line.name, target, channel: ch.name });
   ctx.core.add(runner);
   runner.markRing();
-  ctx.pbx.start(runner);
+  ctx.core.startPbx(runner);
   ctx.stateChanged();
 }
 

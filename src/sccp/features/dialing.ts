@@ -181,7 +181,7 @@ export function placeCall(ctx: DriverContext, leg: CallLeg, number: string): voi
   ctx.track(ch);
   ctx.core.add(ch);
   ch.markRing();
-  ctx.pbx.start(ch);
+  ctx.core.startPbx(ch);
   ctx.stateChanged();
 }
 

@@ -3,7 +3,7 @@
  * the call-waiting tone instead of the ringer when the phone is busy, §14.2), and answering
  * (handset, Answer soft key, line button), which stops the other phones of a shared line.
  */
-import { Cause, type CallOptions, type Channel } from "../../core/channel.ts";
+import { Cause, type CallOptions } from "../../core/channel.ts";
 import { Label, Tone, makeMessage } from "../protocol/index.ts";
 import { CallLeg } from "../call-leg.ts";
 import type { DeviceCalls } from "../device-calls.ts";
@@ -37,15 +37,6 @@ export function callerOf(ch: SccpChannel): PartyId {
   if (ch.connectedNum !== "") return { num: ch.connectedNum, name: ch.connectedName };
   const r = ch.requestor;
   return r === undefined ? { num: "", name: "" } : { num: r.callerIdNum, name: r.callerIdName };
-}
-
-/** The identity of a channel's own endpoint, as the other party should see it. */
-export function identityOf(ch: Channel): PartyId {
-  if (ch instanceof SccpChannel) return { num: ch.line.cidNum, name: ch.line.cidName };
-  // An inbound channel's caller id is its endpoint; an outbound one was dialled by number.
-  return ch.direction === "inbound"
-    ? { num: ch.callerIdNum, name: ch.callerIdName }
-    : { num: ch.exten, name: ch.callerIdName };
 }
 
 /**
