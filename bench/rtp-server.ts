@@ -6,12 +6,22 @@
  * Bounded: it exits when the parent disconnects, and in any case after `--max-seconds`.
  */
 import { parseArgs } from "node:util";
+import { nativeForwarderUnavailableReason } from "../src/media/native-forwarder.ts";
 import { RtpPortPool } from "../src/media/port-pool.ts";
-import { RtpRelay } from "../src/media/rtp-relay.ts";
+import { RtpRelay, type RelayPath } from "../src/media/rtp-relay.ts";
 
 /** Parent → child. */
 export type BenchRequest =
-  | { type: "setup"; calls: number; rtpStart: number; rtpEnd: number; transcode: boolean; latch: boolean }
+  | {
+      type: "setup";
+      calls: number;
+      rtpStart: number;
+      rtpEnd: number;
+      transcode: boolean;
+      latch: boolean;
+      /** False forces every relay onto the JS path. */
+      native: boolean;
+    }
   | { type: "remotes"; remotes: [number, number][] }
   | { type: "cpu-mark" }
   | { type: "cpu-read" }
@@ -19,7 +29,14 @@ export type BenchRequest =
 
 /** Child → parent. */
 export type BenchReply =
-  | { type: "ready"; ports: [number, number][] }
+  | {
+      type: "ready";
+      ports: [number, number][];
+      /** Which path the relays run on ("mixed" if they differ). */
+      path: RelayPath | "mixed";
+      /** Why the native forwarder is not used, when it is not. */
+      nativeUnavailable?: string;
+    }
   | { type: "remotes-set" }
   | { type: "cpu-marked" }
   | { type: "cpu"; cpuMs: number; wallMs: number; packetsIn: number; packetsOut: number; dropped: number }
@@ -56,10 +73,19 @@ function main(): void {
             await RtpRelay.create(pool, {
               a: { codec: "ulaw", latch: req.latch ? "host" : "off" },
               b: { codec: req.transcode ? "alaw" : "ulaw", latch: req.latch ? "host" : "off" },
+              native: req.native,
             }),
           );
         }
-        reply({ type: "ready", ports: relays.map((r) => [r.a.localPort, r.b.localPort]) });
+        const paths = new Set(relays.map((r) => r.path));
+        const path = paths.size === 1 ? (relays[0]?.path ?? "js") : "mixed";
+        const why = req.native ? nativeForwarderUnavailableReason() : "disabled by the bench (--js)";
+        reply({
+          type: "ready",
+          ports: relays.map((r) => [r.a.localPort, r.b.localPort]),
+          path,
+          ...(path === "native" || why === undefined ? {} : { nativeUnavailable: why }),
+        });
         return;
       }
       case "remotes":

@@ -4,7 +4,11 @@
  * G.711 payload) to its relay leg for S seconds. Counts what comes back and asks the child
  * for its CPU time over the measured window (after a short warm-up).
  *
- *   node --import tsx bench/rtp.ts --calls 50 --seconds 10 [--transcode] [--latch] [--profile]
+ *   node --import tsx bench/rtp.ts --calls 50 --seconds 10 [--transcode] [--latch] [--js] [--profile]
+ *
+ * The relays forward natively when the addon is built (src/media/native-forwarder.ts); `--js`
+ * or LINEKEY_NATIVE_RTP=0 (e.g. with `npm run bench -- rtp`) measures the JS path. The result's
+ * `path` says which one ran.
  *
  * Reference: Asterisk relays 5000 packets/s at 9.5 % of a core; the target is ≤ 5 %.
  * Everything is on 127.0.0.1 and bounded: the child exits when told, when this process goes
@@ -27,6 +31,8 @@ export interface RtpBenchOptions {
   readonly transcode?: boolean;
   /** Legs latch (symmetric RTP, as for SIP phones behind NAT) on their first packet (default false). */
   readonly latch?: boolean;
+  /** Let relays use the native forwarder when it is built (default true); false: JS path. */
+  readonly native?: boolean;
   /** Extra Node flags for the relay child, e.g. ["--cpu-prof", "--cpu-prof-dir=bench/results"]. */
   readonly serverNodeArgs?: readonly string[];
 }
@@ -45,6 +51,10 @@ export interface RtpBenchResult {
   readonly cpuPercentPer5000pps: number;
   readonly transcode: boolean;
   readonly latch: boolean;
+  /** Which forwarding path the relays ran on. */
+  readonly path: "native" | "js" | "mixed";
+  /** Why the native forwarder was not used, when it was not. */
+  readonly nativeUnavailable?: string;
 }
 
 const HOST = "127.0.0.1";
@@ -143,7 +153,15 @@ export async function runRtpBench(opts: RtpBenchOptions): Promise<RtpBenchResult
   try {
     const link = new ServerLink(child);
     const ready = await link.request(
-      { type: "setup", calls, rtpStart, rtpEnd: rtpStart + span - 1, transcode, latch },
+      {
+        type: "setup",
+        calls,
+        rtpStart,
+        rtpEnd: rtpStart + span - 1,
+        transcode,
+        latch,
+        native: opts.native ?? true,
+      },
       "ready",
     );
     let received = 0;
@@ -229,6 +247,8 @@ export async function runRtpBench(opts: RtpBenchOptions): Promise<RtpBenchResult
       cpuPercentPer5000pps: round((cpuPercent * 5000) / packetsPerSecond),
       transcode,
       latch,
+      path: ready.path,
+      ...(ready.nativeUnavailable === undefined ? {} : { nativeUnavailable: ready.nativeUnavailable }),
     };
   } finally {
     for (const s of sockets) s.close();
@@ -248,6 +268,7 @@ async function cli(): Promise<void> {
       seconds: { type: "string", default: "10" },
       transcode: { type: "boolean", default: false },
       latch: { type: "boolean", default: false },
+      js: { type: "boolean", default: false },
       // Writes a V8 CPU profile of the relay process to bench/results/ (git-ignored).
       profile: { type: "boolean", default: false },
     },
@@ -257,6 +278,7 @@ async function cli(): Promise<void> {
     seconds: Number(values.seconds),
     transcode: values.transcode,
     latch: values.latch,
+    native: !values.js,
     serverNodeArgs: values.profile ? ["--cpu-prof", "--cpu-prof-dir=bench/results"] : [],
   });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

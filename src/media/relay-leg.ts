@@ -12,6 +12,11 @@
  * host only, from any port (RFC 3550 does not require a sender to send from its receive port).
  *
  * The hot path (`accept`, `sendPacket`, the counters) allocates nothing and never logs.
+ *
+ * A leg's packets may be handled outside this class: `RtpRelay` hands both legs' sockets to
+ * the native forwarder (`native-forwarder.ts`) when it can. The leg then stays the place where
+ * configuration is set and read; every change is passed on through its `LegOffload`, and the
+ * counters are this leg's own plus the offload's.
  */
 import type { Socket } from "node:dgram";
 import { CODECS, type CodecName } from "./codecs.ts";
@@ -51,6 +56,20 @@ export interface RelayLegStats {
   readonly dropped: number;
 }
 
+/** What a leg's configuration change affects, for a `LegOffload`. */
+export type LegChange = "remote" | "held" | "route";
+
+/**
+ * @internal Something that forwards a leg's packets instead of the JS path (the native
+ * forwarder). The leg reports every configuration change and adds the offload's counters.
+ */
+export interface LegOffload {
+  /** Called after the leg's configuration changed. */
+  legChanged(leg: RelayLeg, change: LegChange): void;
+  /** Counters the offload accumulated for this leg since it took over. */
+  legCounters(leg: RelayLeg): RelayLegStats;
+}
+
 /** A relay leg. Create through `RtpRelay` or `RtpFanout`, which own its sockets. */
 export class RelayLeg {
   private signalledAddress = "";
@@ -69,6 +88,7 @@ export class RelayLeg {
   private pOut = 0;
   private bOut = 0;
   private drops = 0;
+  private offload: LegOffload | undefined;
   private readonly socket: Socket;
 
   /** @internal `onLatch` runs once each time the leg learns an address. */
@@ -96,7 +116,8 @@ export class RelayLeg {
   }
   /**
    * The leg's RTP socket, for generators that must send from this leg's port (a prompt to a
-   * NAT'd phone). Hold the relay toward this leg meanwhile; never close the socket.
+   * NAT'd phone). Hold the relay toward this leg meanwhile; never close the socket. While a
+   * relay forwards natively, libuv does not read it: its 'message' listeners stay silent.
    */
   get rtpSocket(): Socket {
     return this.socket;
@@ -130,6 +151,12 @@ export class RelayLeg {
   get held(): boolean {
     return this.isHeld;
   }
+  /** @internal The signalled remote (as opposed to a latched one), or undefined. */
+  get signalledRemote(): RtpAddress | undefined {
+    return this.signalledPort === 0
+      ? undefined
+      : { address: this.signalledAddress, port: this.signalledPort };
+  }
   /** @internal Bumped on every codec/PT/SSRC change so routes know to recompute. */
   get configVersion(): number {
     return this.version;
@@ -142,6 +169,7 @@ export class RelayLeg {
     this.sendAddress = this.signalledAddress;
     this.sendPort = this.signalledPort;
     this.isLatched = false;
+    this.offload?.legChanged(this, "remote");
   }
 
   /** Changes the latching mode and restarts latching. */
@@ -157,28 +185,54 @@ export class RelayLeg {
     this.legCodec = codec;
     this.pt = payloadType & 0x7f;
     this.version++;
+    this.offload?.legChanged(this, "route");
   }
 
   /** Forces (number) or stops forcing (undefined) the SSRC of packets sent toward this leg. */
   setSsrc(ssrc: number | undefined): void {
     this.rewriteSsrc = ssrc === undefined ? -1 : ssrc >>> 0;
     this.version++;
+    this.offload?.legChanged(this, "route");
   }
 
   /** Stops (true) or resumes (false) forwarding toward this leg. */
   setHeld(held: boolean): void {
     this.isHeld = held;
+    this.offload?.legChanged(this, "held");
   }
 
   /** A snapshot of the counters. */
   stats(): RelayLegStats {
-    return {
+    const own: RelayLegStats = {
       packetsIn: this.pIn,
       bytesIn: this.bIn,
       packetsOut: this.pOut,
       bytesOut: this.bOut,
       dropped: this.drops,
     };
+    return this.offload ? addStats(own, this.offload.legCounters(this)) : own;
+  }
+
+  /** @internal Hands packet handling to `offload` (undefined: back to the JS path). */
+  setOffload(offload: LegOffload | undefined): void {
+    this.offload = offload;
+  }
+
+  /** @internal Adds counters accumulated elsewhere (an offload that let go) to this leg's. */
+  absorbStats(s: RelayLegStats): void {
+    this.pIn += s.packetsIn;
+    this.bIn += s.bytesIn;
+    this.pOut += s.packetsOut;
+    this.bOut += s.bytesOut;
+    this.drops += s.dropped;
+  }
+
+  /** @internal Records a remote learned from an incoming packet (by `accept` or an offload). */
+  learnRemote(address: string, port: number): void {
+    this.sendAddress = address;
+    this.sendPort = port;
+    this.isLatched = true;
+    this.onLatch(this);
   }
 
   /** @internal Counts a received datagram. */
@@ -212,10 +266,7 @@ export class RelayLeg {
       case "any":
         break;
     }
-    this.sendAddress = address;
-    this.sendPort = port;
-    this.isLatched = true;
-    this.onLatch(this);
+    this.learnRemote(address, port);
     return true;
   }
 
@@ -241,6 +292,16 @@ export class RelayLeg {
   get closed(): boolean {
     return this.pair.released;
   }
+}
+
+function addStats(x: RelayLegStats, y: RelayLegStats): RelayLegStats {
+  return {
+    packetsIn: x.packetsIn + y.packetsIn,
+    bytesIn: x.bytesIn + y.bytesIn,
+    packetsOut: x.packetsOut + y.packetsOut,
+    bytesOut: x.bytesOut + y.bytesOut,
+    dropped: x.dropped + y.dropped,
+  };
 }
 
 /**

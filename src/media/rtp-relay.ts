@@ -14,6 +14,13 @@
  * RTCP is not relayed: the RTCP sockets only hold the ports (each side's reports describe a
  * stream the other side never saw once SSRCs or codecs are rewritten; Asterisk terminates
  * RTCP per leg too).
+ *
+ * Two forwarding paths do the same per-packet work. When the native forwarder is built
+ * (`native-forwarder.ts`) and the legs allow it (IPv4 sockets and remotes), both sockets are
+ * handed to its thread and no packet reaches JavaScript; otherwise, or with
+ * `LINEKEY_NATIVE_RTP=0`, the 'message' handlers below do it. A relay on the native path moves
+ * to the JS path for good when a remote the engine cannot handle is signalled. Everything
+ * else (configuration, counters, the 'latched' event) behaves the same on both paths.
  */
 import { silentLogger, type Logger } from "../util/logger.ts";
 import { TypedEmitter } from "../util/typed-emitter.ts";
@@ -27,7 +34,11 @@ import {
   type RelayLegStats,
   type RtpAddress,
 } from "./relay-leg.ts";
+import { NativeForwarding } from "./native-forwarder.ts";
 import { isRtp } from "./rtp-packet.ts";
+
+/** Which code forwards a relay's packets: the native forwarder thread or the JS handlers. */
+export type RelayPath = "native" | "js";
 
 /** Leg names of a two-leg relay. */
 export type LegId = "a" | "b";
@@ -37,6 +48,11 @@ export interface RtpRelayOptions {
   readonly a?: RelayLegOptions;
   readonly b?: RelayLegOptions;
   readonly logger?: Logger;
+  /**
+   * Use the native forwarder when it is available and the legs allow it (default true);
+   * false keeps this relay on the JS path.
+   */
+  readonly native?: boolean;
 }
 
 /** Events of an `RtpRelay`. */
@@ -57,6 +73,7 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
   readonly b: RelayLeg;
   private readonly logger: Logger;
   private isClosed = false;
+  private native: NativeForwarding | undefined;
 
   /**
    * Allocates both legs' ports from `pool` and starts relaying. Rejects with the pool's
@@ -94,8 +111,28 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
     this.b = new RelayLeg("b", pairB, opts.b ?? {}, onLatch);
     const ab = new RelayRoute(this.a, this.b);
     const ba = new RelayRoute(this.b, this.a);
+    // Registered on both paths: on the native one libuv does not read the sockets, so these
+    // only run after a fall back to JS.
     this.a.onPacket((msg, address, port) => relay(this.a, this.b, ab, msg, address, port));
     this.b.onPacket((msg, address, port) => relay(this.b, this.a, ba, msg, address, port));
+    if (opts.native !== false) {
+      this.native = NativeForwarding.attach(
+        this.a,
+        this.b,
+        ab,
+        ba,
+        () => {
+          this.native = undefined;
+          this.logger.debug("rtp relay moved to the JS path", { a: this.a.localPort, b: this.b.localPort });
+        },
+        (err) => this.logger.warn("native RTP forwarder refused a relay; using JS", { err }),
+      );
+    }
+  }
+
+  /** Which code forwards this relay's packets now. */
+  get path(): RelayPath {
+    return this.native?.attached ? "native" : "js";
   }
 
   /** The leg by name. */
@@ -146,6 +183,9 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    // The engine lets go of the sockets before they close, so the ports are free on return.
+    this.native?.close();
+    this.native = undefined;
     this.a.close();
     this.b.close();
     this.removeAllListeners();
