@@ -6,6 +6,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 
 const BENCHES: Record<string, () => Promise<{ run: (argv: string[]) => Promise<unknown> }>> = {
   register: () => import("./register.ts"),
+  sip: () => import("./sip.ts"),
+  sca: () => import("./sca.ts"),
   calls: () => import("./calls.ts"),
   rtp: async () => {
     const { runRtpBench } = await import("./rtp.ts");
@@ -17,6 +19,7 @@ const BENCHES: Record<string, () => Promise<{ run: (argv: string[]) => Promise<u
           seconds: numberArg(argv, "seconds", 10),
           transcode: argv.includes("--transcode"),
           latch: argv.includes("--latch"),
+          ...(argv.includes("--js") ? { native: false } : {}),
         }),
     };
   },

@@ -23,6 +23,16 @@ import { VERSION } from "./version.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { linekeyTables } from "./store/tables.ts";
 import { defaultDataDir } from "./config/data-dir.ts";
+import { loadLinekeyConfig, type LinekeyConfig } from "./config/linekey-conf.ts";
+import { SipServer } from "./sip/sip-server.ts";
+import { RegistrationsRepo } from "./store/registrations-repo.ts";
+import { sipCommands } from "./mgmt/sip-commands.ts";
+import { SipTech } from "./sip/channel/sip-tech.ts";
+import { sipChannelCommands } from "./mgmt/sip-channel-commands.ts";
+import { ScaModule } from "./sca/module.ts";
+import { scaCommands } from "./mgmt/sca-commands.ts";
+import { RpcRegistry, RpcServer } from "./mgmt/rpc-server.ts";
+import { scaSubscriptionsTable } from "./store/schema/sca-subscriptions.ts";
 
 /** How to start a server. */
 export interface LinekeyServerOptions {
@@ -42,6 +52,15 @@ export interface LinekeyServerOptions {
   /** Overrides applied on top of sccp.conf (tests use port 0). */
   readonly sccpPort?: number;
   readonly sccpBindaddr?: string;
+  /**
+   * SIP port for UDP and TCP, overriding linekey.conf (0 = one free port for both); `false` =
+   * no SIP. Default: linekey.conf's ports when the file exists (or on the embedded defaults);
+   * a config folder without linekey.conf is an SCCP-only site and opens no SIP port.
+   */
+  readonly sipPort?: number | false;
+  readonly sipBindaddr?: string;
+  /** JSON-RPC port overriding `[general] rpc_port` of linekey.conf (0 = any free port). */
+  readonly rpcPort?: number;
 }
 
 /** A running Linekey. */
@@ -54,24 +73,39 @@ export class LinekeyServer {
   readonly rtpPool: RtpPortPool;
   /** The database (SIP registrations, SCA subscriptions, call forwards set from phones). */
   readonly db: Database;
+  /** linekey.conf (built-in defaults when the folder has none). */
+  readonly linekeyConfig: LinekeyConfig & { present: boolean };
   private sccpConfig: SccpConfig;
   private readonly sccp: SccpServer;
   private console: ConsoleServer | undefined;
   private sccpAddress: { address: string; port: number } | undefined;
+  private sipServer: SipServer | undefined;
+  /** The "SIP" channel technology, while SIP is on. */
+  private sipTech: SipTech | undefined;
+  /** The SCA module (Kamailio's `sca`), while SIP is on. */
+  private scaModule: ScaModule | undefined;
+  /** Its own durable database connection: subscriptions are written before their 2xx. */
+  private scaDb: Database | undefined;
+  /** JSON-RPC commands (`sca.*`) and their HTTP listener (`[general] rpc_port`). */
+  readonly rpc = new RpcRegistry();
+  private rpcServer: RpcServer | undefined;
+  private rpcAddress: { address: string; port: number } | undefined;
   private closed = false;
 
   private constructor(
     private readonly options: LinekeyServerOptions,
     db: Database,
+    linekeyConfig: LinekeyConfig & { present: boolean },
   ) {
     const log = options.log;
     this.db = db;
+    this.linekeyConfig = linekeyConfig;
     this.sccpConfig = this.loadConfig();
     const g = this.sccpConfig.general;
     const rtpHost = options.rtpHost ?? (g.bindaddr === "0.0.0.0" ? "0.0.0.0" : g.bindaddr);
     this.rtpPool = new RtpPortPool({
-      rtpStart: options.rtpStart ?? 16384,
-      rtpEnd: options.rtpEnd ?? 32766,
+      rtpStart: options.rtpStart ?? linekeyConfig.general.rtpStart,
+      rtpEnd: options.rtpEnd ?? linekeyConfig.general.rtpEnd,
       host: rtpHost,
       logger: log.child({ sub: "rtp" }),
     });
@@ -82,7 +116,9 @@ export class LinekeyServer {
       relayHost: rtpHost,
       log: log.child({ sub: "core" }),
     });
-    const channelApps = registerChannelApps(this.core.interpreter.apps, this.core, { soundsDir: DEFAULT_SOUNDS_DIR });
+    const channelApps = registerChannelApps(this.core.interpreter.apps, this.core, {
+      soundsDir: DEFAULT_SOUNDS_DIR,
+    });
     this.registry = new DeviceRegistry(
       { name: "Linekey", port: options.sccpPort ?? g.port, maxProtocolVersion: g.maxProtocolVersion },
       log.child({ sub: "sccp" }),
@@ -119,6 +155,14 @@ export class LinekeyServer {
       this.commands.register(c);
     }
     for (const c of coreCommands(this.core)) this.commands.register(c);
+    for (const c of sipChannelCommands(() => this.sipTech)) this.commands.register(c);
+    for (const c of sipCommands({
+      sip: () => this.sipServer,
+      config: () => this.linekeyConfig,
+    })) {
+      this.commands.register(c);
+    }
+    for (const c of scaCommands(() => this.scaModule)) this.commands.register(c);
     this.commands.register({
       words: ["reload"],
       usage: "reload",
@@ -140,14 +184,17 @@ export class LinekeyServer {
   /** Loads the configuration and starts listening. */
   static async start(options: LinekeyServerOptions): Promise<LinekeyServer> {
     const dataDir = options.dataDir ?? defaultDataDir(options.configDir);
-    const db = await openDatabase(options.dbUrl, {
+    // linekey.conf is read first: it names the database.
+    const linekeyConfig = loadLinekeyConfig(options.configDir);
+    for (const w of linekeyConfig.warnings) options.log.warn(`${w.file}:${w.line}: ${w.key}: ${w.message}`);
+    const db = await openDatabase(options.dbUrl ?? linekeyConfig.general.dbUrl, {
       dataDir,
       logger: options.log.child({ sub: "db" }),
       tables: linekeyTables(),
     });
     let server: LinekeyServer;
     try {
-      server = new LinekeyServer(options, db);
+      server = new LinekeyServer(options, db, linekeyConfig);
     } catch (err) {
       await db.close();
       throw err;
@@ -165,6 +212,11 @@ export class LinekeyServer {
   get sccpListening(): { address: string; port: number } {
     if (!this.sccpAddress) throw new LinekeyError("SCCP_ERR_SESSION_CLOSED", "SCCP listener not started");
     return this.sccpAddress;
+  }
+
+  /** The SIP server, when SIP is on (see `LinekeyServerOptions.sipPort`). */
+  get sip(): SipServer | undefined {
+    return this.sipServer;
   }
 
   /** Path of the console socket, when there is one. */
@@ -243,6 +295,12 @@ export class LinekeyServer {
     if (this.closed) return;
     this.closed = true;
     await this.console?.close();
+    await this.rpcServer?.close();
+    // SCA before SIP: its last NOTIFYs go out and its subscriptions are flushed.
+    await this.scaModule?.close();
+    await this.scaDb?.close();
+    this.sipTech?.close();
+    await this.sipServer?.close();
     this.core.close();
     await this.sccpDriver.close();
     await this.sccp.close();
@@ -255,6 +313,9 @@ export class LinekeyServer {
     // Saved call forwards are restored before any phone can register.
     await this.sccpDriver.start();
     this.sccpAddress = await this.sccp.listen();
+    await this.startSip();
+    await this.startSca();
+    await this.startRpc();
     if (this.options.consoleSocket !== false) {
       this.console = new ConsoleServer(this.commands, this.options.log.child({ sub: "console" }));
       await this.console.listen({
@@ -265,9 +326,84 @@ export class LinekeyServer {
   }
 
   private consoleSocketFile(): string {
-    return typeof this.options.consoleSocket === "string"
-      ? this.options.consoleSocket
-      : consoleSocketPath(resolveConfigDir(this.options.configDir).dir);
+    if (typeof this.options.consoleSocket === "string") return this.options.consoleSocket;
+    return (
+      this.linekeyConfig.general.consoleSocket ??
+      consoleSocketPath(resolveConfigDir(this.options.configDir).dir)
+    );
+  }
+
+  // SIP: on with linekey.conf (or the embedded defaults) or an explicit sipPort.
+  private async startSip(): Promise<void> {
+    const o = this.options;
+    const lk = this.linekeyConfig;
+    if (o.sipPort === false || (o.sipPort === undefined && !lk.present)) {
+      o.log.info("SIP is off (no linekey.conf in the config folder)");
+      return;
+    }
+    const settings = {
+      ...lk.sip,
+      ...(o.sipBindaddr === undefined ? {} : { bindaddr: o.sipBindaddr }),
+      ...(o.sipPort === undefined ? {} : { udpPort: o.sipPort, tcpPort: o.sipPort }),
+    };
+    this.sipServer = await SipServer.start({
+      settings,
+      users: () => this.linekeyConfig.users,
+      repo: new RegistrationsRepo(this.db),
+      logger: o.log.child({ sub: "sip" }),
+    });
+    // The SIP legs of the call core (B2BUA: SIP phones ⇄ SCCP phones and the dialplan).
+    this.sipTech = new SipTech({
+      server: this.sipServer,
+      core: this.core,
+      users: () => this.linekeyConfig.users,
+      log: o.log.child({ sub: "sip-channel" }),
+    });
+    this.core.registerTech(this.sipTech);
+  }
+
+  /** The SCA module, when SIP is on. */
+  get sca(): ScaModule | undefined {
+    return this.scaModule;
+  }
+
+  /** The JSON-RPC listener's address, when it listens. */
+  get rpcListening(): { address: string; port: number } | undefined {
+    return this.rpcAddress;
+  }
+
+  // SCA on the SIP server: restore from the database, then its timers (reference §2, §8).
+  private async startSca(): Promise<void> {
+    const sip = this.sipServer;
+    if (sip === undefined) return;
+    const o = this.options;
+    const lk = this.linekeyConfig;
+    const log = o.log.child({ sub: "sca" });
+    this.scaDb = await openDatabase(lk.sca.dbUrl ?? o.dbUrl ?? lk.general.dbUrl, {
+      dataDir: o.dataDir ?? defaultDataDir(o.configDir),
+      durable: true,
+      logger: log,
+      tables: [scaSubscriptionsTable(lk.sca.subsTable)],
+    });
+    const sca = new ScaModule({
+      parameters: lk.sca,
+      sender: sip,
+      db: this.scaDb,
+      log,
+      userAgent: lk.sip.userAgent,
+    });
+    this.scaModule = sca;
+    sca.attach(sip);
+    for (const m of sca.rpc.methods) this.rpc.register(m, (params) => sca.rpc.call(m, params));
+    await sca.start();
+  }
+
+  private async startRpc(): Promise<void> {
+    const g = this.linekeyConfig.general;
+    const port = this.options.rpcPort ?? g.rpcPort;
+    if (this.options.rpcPort === undefined && g.rpcPort === 0) return;
+    this.rpcServer = new RpcServer(this.rpc, this.options.log.child({ sub: "rpc" }));
+    this.rpcAddress = await this.rpcServer.listen(g.rpcBindaddr, port);
   }
 
   private loadDialplan(): Dialplan {

@@ -15,6 +15,7 @@ const USAGE = `Usage:
   linekey [--config DIR] [--log-level LEVEL] [--log-json]   run the server (embedded defaults without --config)
   linekey [--config DIR] -r                                 attach a console to the running server
   linekey [--config DIR] -rx "COMMAND"                      run one console command and print its output
+  linekey [--config DIR] rpc METHOD [ARGS...] [--json]      call a JSON-RPC method (sca.*), printed as kamcmd does
   linekey phone --server HOST:PORT --device SEPxxxxxxxxxxxx --model MODEL [--script FILE]
                                                             run a virtual SCCP phone
   linekey --version | --help
@@ -129,6 +130,18 @@ export async function main(argv: string[]): Promise<number> {
   if (argv.includes("--version") || argv.includes("-V")) {
     process.stdout.write(`linekey ${VERSION}\n`);
     return 0;
+  }
+  // `rpc` as a word of its own (not the value of an option) starts the RPC client.
+  const rpcAt = argv.findIndex(
+    (w, i) => w === "rpc" && !["--config", "-C", "--log-level", "-rx", "-x"].includes(argv[i - 1] ?? ""),
+  );
+  if (rpcAt >= 0) {
+    const pre = parseArgs(argv.slice(0, rpcAt));
+    const { loadLinekeyConfig } = await import("../config/linekey-conf.ts");
+    const { runRpcCli } = await import("../mgmt/rpc-server.ts");
+    return runRpcCli(loadLinekeyConfig(pre.configDir).general, argv.slice(rpcAt + 1), (t) =>
+      process.stdout.write(t),
+    );
   }
   const args = parseArgs(argv);
   return args.remote ? runRemote(args) : runServer(args);

@@ -161,6 +161,7 @@ bindaddr = 127.0.0.1
 udp_port = 5060
 tcp_port = 5060
 auth = yes
+auth_algorithms = md5, sha-256
 realm = linekey
 min_expires = 60
 max_expires = 3600

@@ -1,0 +1,108 @@
+/**
+ * A phone on a real UDP socket (loopback, free port): subscribes to a Linekey running in another
+ * process and records the NOTIFYs it answers with 200.
+ */
+import { SipRequest, generateBranch, type SipResponse } from "../../../src/sip/message/index.ts";
+import {
+  TransactionLayer,
+  type ServerTransaction,
+  type TransactionUser,
+} from "../../../src/sip/transaction/index.ts";
+import { startTransportLayer, type SipTransportLayer } from "../../../src/sip/transport/index.ts";
+
+/** A SIP phone for cross-process tests. */
+export class UdpPhone {
+  private seq = 0;
+
+  private constructor(
+    private readonly transport: SipTransportLayer,
+    private readonly layer: TransactionLayer,
+    readonly user: string,
+    readonly port: number,
+    /** NOTIFYs received, in order. */
+    readonly notifies: SipRequest[],
+  ) {}
+
+  /** Binds 127.0.0.1 on a free port. */
+  static async start(user: string): Promise<UdpPhone> {
+    const transport = await startTransportLayer({
+      listen: [{ transport: "udp", address: "127.0.0.1", port: 0 }],
+    });
+    const port = transport.listeners[0]?.port ?? 0;
+    const notifies: SipRequest[] = [];
+    const core: TransactionUser = {
+      onRequest: (tx: ServerTransaction) => {
+        if (tx.request.method === "NOTIFY") notifies.push(tx.request);
+        tx.reply(200);
+      },
+      onAck: () => undefined,
+    };
+    const layer = new TransactionLayer({ transport, user: core });
+    return new UdpPhone(transport, layer, user, port, notifies);
+  }
+
+  get contact(): string {
+    return `sip:${this.user}@127.0.0.1:${this.port}`;
+  }
+
+  /** Sends a SUBSCRIBE to the server at `port`; resolves with the final response. */
+  subscribe(
+    port: number,
+    o: {
+      event?: string;
+      callInfo?: string;
+      callId: string;
+      fromTag: string;
+      toTag?: string;
+      cseq?: number;
+      expires?: number;
+    },
+  ): Promise<SipResponse> {
+    const aor = `sip:${this.user}@127.0.0.1`;
+    const req = new SipRequest({
+      method: "SUBSCRIBE",
+      uri: aor,
+      headers: [
+        { name: "Via", value: `SIP/2.0/UDP 127.0.0.1:${this.port};branch=${generateBranch()}` },
+        { name: "From", value: `<${aor}>;tag=${o.fromTag}` },
+        { name: "To", value: `<${aor}>${o.toTag === undefined ? "" : `;tag=${o.toTag}`}` },
+        { name: "Call-ID", value: o.callId },
+        { name: "CSeq", value: `${o.cseq ?? ++this.seq} SUBSCRIBE` },
+        { name: "Contact", value: `<${this.contact}>` },
+        { name: "Max-Forwards", value: "70" },
+        { name: "Event", value: o.event ?? "call-info" },
+        { name: "Expires", value: String(o.expires ?? 3600) },
+        ...(o.callInfo === undefined ? [] : [{ name: "Call-Info", value: o.callInfo }]),
+      ],
+    });
+    return new Promise((resolve, reject) => {
+      this.layer.sendRequest(
+        req,
+        { transport: "udp", address: "127.0.0.1", port },
+        {
+          onResponse: (res) => {
+            if (res.status >= 200) resolve(res);
+          },
+          onTimeout: () => reject(new Error(`no answer to SUBSCRIBE ${o.callId}`)),
+          onTransportError: (err) => reject(err),
+        },
+      );
+    });
+  }
+
+  /** Resolves once a NOTIFY matching `pred` arrived (fails after `ms`). */
+  async waitNotify(pred: (n: SipRequest) => boolean, ms = 15_000): Promise<SipRequest> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const found = this.notifies.find(pred);
+      if (found !== undefined) return found;
+      if (Date.now() > end) throw new Error(`no matching NOTIFY for ${this.contact}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.layer.close();
+    await this.transport.close();
+  }
+}
