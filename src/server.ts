@@ -183,9 +183,10 @@ export class LinekeyServer {
 
   /** Loads the configuration and starts listening. */
   static async start(options: LinekeyServerOptions): Promise<LinekeyServer> {
-    const dataDir = options.dataDir ?? defaultDataDir(options.configDir);
-    // linekey.conf is read first: it names the database.
+    // linekey.conf is read first: it names the database. It also checks the config folder exists
+    // before the data folder (beside it by default) is created.
     const linekeyConfig = loadLinekeyConfig(options.configDir);
+    const dataDir = options.dataDir ?? defaultDataDir(options.configDir);
     for (const w of linekeyConfig.warnings) options.log.warn(`${w.file}:${w.line}: ${w.key}: ${w.message}`);
     const db = await openDatabase(options.dbUrl ?? linekeyConfig.general.dbUrl, {
       dataDir,

@@ -1,7 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -114,6 +114,14 @@ describe("the linekey command", () => {
     } finally {
       rmSync(bad, { recursive: true, force: true });
     }
+  });
+
+  it("refuses a config folder that does not exist, and creates nothing", () => {
+    const missing = join(dir, "no-such-folder");
+    const r = linekey(["--config", missing], { LINEKEY_CONSOLE: join(dir, "m.ctl") });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no-such-folder: not a readable folder/);
+    assert.equal(existsSync(missing), false);
   });
 
   it("stops cleanly on SIGTERM", async () => {
