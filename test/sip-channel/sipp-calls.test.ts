@@ -128,6 +128,11 @@ describe("SIP ⇄ SCCP calls with SIPp", { skip }, () => {
       show.output,
       /SIP\/100-\S+\s+100\s+in\s+confirmed\s+127\.0\.0\.1:\d+\s+127\.0\.0\.1:\d+\s+ulaw/,
     );
+    // The core lists the SIP leg and the SCCP leg of the one bridged call.
+    const core = await t.server.commands.run("core show channels");
+    assert.match(core.output, /^SIP\/100-\S+\s+\S+@\S+:\d+\s+Up\s+Dial\(SCCP\/\S+/m);
+    assert.match(core.output, /^SCCP\/\S+\s+\S+\s+Up\b/m);
+    assert.match(core.output, /^2 active channels\n1 active call\n$/m);
     const { result } = await call;
     assert.equal(result.code, 0, result.stderr + result.stdout);
     await inState(carol, CS.OnHook, (c) => c.callReference === ringing.callReference);

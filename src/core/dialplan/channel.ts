@@ -23,6 +23,8 @@ export interface DialplanChannel {
    * (a `Wait`), hang up through the run handle, which also aborts its signal.
    */
   hungUp: boolean;
+  /** The application running now with its arguments, `Dial(SCCP/107)`; set by the interpreter. */
+  application?: string;
 }
 
 /** Where the dialplan continues after an application. */

@@ -318,6 +318,8 @@ export class DialplanInterpreter {
     if (log.enabled("debug")) {
       log.debug("executing", { at: `${ch.exten}@${ch.context}:${ch.priority}`, app: p.app, data });
     }
+    // What `core show channels` prints in its Application(Data) column while the app runs.
+    ch.application = `${p.app}(${data})`;
     let result: AppResult;
     try {
       result = await app(ch, splitArgs(data), ctx);
