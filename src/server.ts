@@ -8,7 +8,8 @@ import type { SccpConfig } from "./config/sccp-model.ts";
 import { loadExtensionsDocument, loadSccpConfig, resolveConfigDir } from "./config/config-dir.ts";
 import { builtinApplications, parseDialplan, type Dialplan } from "./core/dialplan/index.ts";
 import { CallCore } from "./core/call-core.ts";
-import { DEFAULT_SOUNDS_DIR, registerChannelApps } from "./core/apps/index.ts";
+import { registerChannelApps } from "./core/apps/index.ts";
+import { resolve } from "node:path";
 import { RtpPortPool } from "./media/port-pool.ts";
 import { coreCommands } from "./mgmt/core-commands.ts";
 import { DeviceRegistry } from "./sccp/device-registry.ts";
@@ -117,7 +118,7 @@ export class LinekeyServer {
       log: log.child({ sub: "core" }),
     });
     const channelApps = registerChannelApps(this.core.interpreter.apps, this.core, {
-      soundsDir: DEFAULT_SOUNDS_DIR,
+      soundsDir: resolve(options.configDir ?? ".", linekeyConfig.general.soundsDir),
     });
     this.registry = new DeviceRegistry(
       { name: "Linekey", port: options.sccpPort ?? g.port, maxProtocolVersion: g.maxProtocolVersion },

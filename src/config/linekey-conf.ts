@@ -5,7 +5,8 @@
  * - `[general]`: db_url (default: linekey.db in the data folder), rtp_start (16384), rtp_end
  *   (32766), console_socket (default: derived from the config folder), rpc_bindaddr (127.0.0.1)
  *   and rpc_port (0 = JSON-RPC over HTTP off; the RPC controls SCA state, so it is opt-in and
- *   meant for loopback).
+ *   meant for loopback), sounds_dir (/usr/share/asterisk/sounds: Playback's prompts, 8 kHz
+ *   16-bit mono WAV, looked up in `en/`, `en_US_f_Allison/` and the folder itself).
  * - `[sip]`: bindaddr (127.0.0.1 in the embedded defaults, 0.0.0.0 otherwise), udp_port and
  *   tcp_port (5060; 0 = any free port, the same one for both when both are 0), domain
  *   (repeatable; a Request-URI is local when its host is a domain or a listening address), t1,
@@ -34,6 +35,9 @@ import { EMBEDDED_DIR, resolveConfigDir } from "./config-dir.ts";
 import { ValueProblem, parseBool, parseIntIn, parseIpAddress, parseNonEmpty } from "./conf-values.ts";
 import { DEFAULT_LINEKEY_CONF } from "./defaults.ts";
 
+/** Where Debian's asterisk-core-sounds-en-wav puts Asterisk's prompts. */
+export const DEFAULT_SOUNDS_DIR = "/usr/share/asterisk/sounds";
+
 /** `[general]` of linekey.conf. */
 export interface LinekeyGeneral {
   /** Database URL; undefined = `linekey.db` in the data folder. */
@@ -45,6 +49,8 @@ export interface LinekeyGeneral {
   rpcBindaddr: string;
   /** 0 = JSON-RPC off. */
   rpcPort: number;
+  /** Folder of Playback's prompts. */
+  soundsDir: string;
 }
 
 /** `[sip]` of linekey.conf. */
@@ -209,6 +215,7 @@ const GENERAL_KEYS = new Map<string, Handler<LinekeyGeneral>>(
     console_socket: (ld, g, e) => ld.set(e, parseNonEmpty, (v) => (g.consoleSocket = v)),
     rpc_bindaddr: (ld, g, e) => ld.set(e, parseBindAddress, (v) => (g.rpcBindaddr = v)),
     rpc_port: (ld, g, e) => ld.set(e, int(0, 65535), (v) => (g.rpcPort = v)),
+    sounds_dir: (ld, g, e) => ld.set(e, parseNonEmpty, (v) => (g.soundsDir = v)),
   } satisfies Record<string, Handler<LinekeyGeneral>>),
 );
 
@@ -314,7 +321,13 @@ function applyEntries<D>(
 }
 
 function defaultGeneral(): LinekeyGeneral {
-  return { rtpStart: 16384, rtpEnd: 32766, rpcBindaddr: "127.0.0.1", rpcPort: 0 };
+  return {
+    rtpStart: 16384,
+    rtpEnd: 32766,
+    rpcBindaddr: "127.0.0.1",
+    rpcPort: 0,
+    soundsDir: DEFAULT_SOUNDS_DIR,
+  };
 }
 
 function defaultSip(embedded: boolean): SipSettings {

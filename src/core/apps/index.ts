@@ -20,8 +20,7 @@ export type { PickupProvider, PickupTarget } from "./pickup.ts";
 export { loadSound, soundCandidates } from "./sound-files.ts";
 export type { SoundLookup } from "./sound-files.ts";
 
-/** Where Debian's asterisk-core-sounds packages install (`/usr/share/asterisk/sounds`). */
-export const DEFAULT_SOUNDS_DIR = "/usr/share/asterisk/sounds";
+export { DEFAULT_SOUNDS_DIR } from "../../config/linekey-conf.ts";
 
 /** Options of the channel applications. */
 export interface ChannelAppsOptions {
