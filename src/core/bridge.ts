@@ -126,7 +126,8 @@ export class Bridge {
         this.onHold(ch, held);
       }),
       ch.on("dtmf", (_c, digit) => {
-        this.deps.log.debug("dtmf", { from: ch.name, digit });
+        // Digits pressed during the call go to the other party (an IVR or voicemail behind it).
+        this.peerOf(ch)?.sendDtmf(digit);
       }),
     );
   }

@@ -157,6 +157,15 @@ export abstract class Channel extends TypedEmitter<ChannelEvents> implements Dia
   /** The caller/callee shown to the endpoint changed (transfer, pickup). */
   abstract updateConnectedLine(num: string, name: string): void;
 
+  /**
+   * Passes a digit the far end dialled during the call to this channel's endpoint. Drivers that
+   * can carry DTMF override it (SIP: INFO; SCCP: the phone plays the digit's tone); the default
+   * drops it.
+   */
+  sendDtmf(_digit: string): void {
+    // No way to carry DTMF to this endpoint.
+  }
+
   // ---- operations used by the core and applications ----
 
   /** Answers an inbound channel (Answer(), or a Dial that connected). */

@@ -20,6 +20,7 @@ import type { SccpLineConfig } from "../config/sccp-model.ts";
 import { LinekeyError } from "../util/errors.ts";
 import type { Logger } from "../util/logger.ts";
 import type { CallLeg } from "./call-leg.ts";
+import { sendStopTone, sendTone } from "./phone-ui.ts";
 
 /** What the driver does for a channel's operations. */
 export interface SccpChannelHooks {
@@ -160,6 +161,20 @@ export class SccpChannel extends Channel {
     if (this.role === "phone") this.leg?.media.stop();
   }
 
+  /**
+   * A digit the far end dialled: the phone plays its DTMF tone for 100 ms (sccp-protocol.md
+   * §9.2 tones 0x01–0x13), so its user hears what the other side keyed.
+   */
+  override sendDtmf(digit: string): void {
+    const leg = this.leg;
+    const tone = DTMF_TONE[digit.toUpperCase()];
+    if (this.role !== "phone" || leg === undefined || tone === undefined) return;
+    sendTone(leg, tone);
+    setTimeout(() => {
+      if (!this.released) sendStopTone(leg);
+    }, 100).unref();
+  }
+
   override serverAddress(): string {
     return this.leg?.device.session?.localAddress ?? "127.0.0.1";
   }
@@ -170,3 +185,23 @@ export class SccpChannel extends Channel {
     this.hooks.connectedLineChanged(this);
   }
 }
+
+/** DTMF digit → StartTone tone id (sccp-protocol.md §9.2). */
+const DTMF_TONE: Readonly<Record<string, number>> = {
+  "1": 0x01,
+  "2": 0x02,
+  "3": 0x03,
+  "4": 0x04,
+  "5": 0x05,
+  "6": 0x06,
+  "7": 0x07,
+  "8": 0x08,
+  "9": 0x09,
+  "0": 0x0a,
+  "*": 0x0e,
+  "#": 0x0f,
+  A: 0x10,
+  B: 0x11,
+  C: 0x12,
+  D: 0x13,
+};

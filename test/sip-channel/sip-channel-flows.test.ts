@@ -123,7 +123,8 @@ class Phone {
       { name: "Contact", value: `<sip:100@${PHONE.address}:${PHONE.port}>` },
     ];
     for (const [name, value] of opts.headers ?? []) headers.push({ name, value });
-    if (opts.body !== undefined) headers.push({ name: "Content-Type", value: "application/sdp" });
+    const typed = (opts.headers ?? []).some(([name]) => /^content-type$/i.test(name));
+    if (opts.body !== undefined && !typed) headers.push({ name: "Content-Type", value: "application/sdp" });
     const req = new SipRequest({
       method,
       uri: opts.uri ?? `sip:200@${SERVER.address}:${SERVER.port}`,
@@ -273,6 +274,24 @@ describe("SipChannel over the fake network", () => {
     const show = tech.listChannels();
     assert.equal(show.length, 1);
     assert.equal(show[0]?.hold, "none");
+    phone.send("BYE");
+    await phone.response(200, "BYE");
+  });
+
+  it("DTMF both ways: INFO from the phone reaches the other party; its digits go out as INFO", async () => {
+    await connect();
+    const callee = h.callee("200");
+    phone.send("INFO", {
+      body: "Signal=7\r\nDuration=160\r\n",
+      headers: [["Content-Type", "application/dtmf-relay"]],
+    });
+    await phone.response(200, "INFO");
+    await waitUntil(() => callee.dtmf.includes("7"), "digit relayed to the other party");
+    callee.remoteDtmf("5");
+    const info = await phone.request("INFO");
+    assert.equal(info.header("Content-Type"), "application/dtmf-relay");
+    assert.match(info.bodyText, /^Signal=5\r\nDuration=160\r\n$/);
+    phone.reply(info, 200, "OK");
     phone.send("BYE");
     await phone.response(200, "BYE");
   });

@@ -1120,6 +1120,19 @@ export class SipChannel extends Channel {
     this.reply(tx, 200, "OK", [{ name: "Content-Type", value: "application/sdp" }], this.media.answer());
   }
 
+  /**
+   * A digit from the other party, sent as INFO application/dtmf-relay (the SIP INFO DTMF form
+   * Cisco and most PBXs accept; it needs no access to the RTP stream the relay forwards).
+   */
+  override sendDtmf(digit: string): void {
+    if (this.dialog?.state !== "confirmed") return;
+    void this.sendInDialog(
+      "INFO",
+      [{ name: "Content-Type", value: "application/dtmf-relay" }],
+      `Signal=${digit}\r\nDuration=160\r\n`,
+    );
+  }
+
   /** INFO with application/dtmf-relay or application/dtmf (SIP INFO DTMF, Cisco style). */
   private onInfo(req: SipRequest, tx: ServerTransaction): void {
     const type = req.header("Content-Type") ?? "";

@@ -73,6 +73,8 @@ function closeQuietly(s: Socket | undefined): void {
 export class TestChannel extends Channel {
   readonly indications: Indication[] = [];
   readonly calls: CallOptions[] = [];
+  /** Digits the far end sent to this channel (sendDtmf). */
+  readonly dtmf: string[] = [];
   /** Times the core answered this (inbound) channel. */
   answers = 0;
   /** Cause the core hung the channel up with (undefined while up). */
@@ -100,6 +102,9 @@ export class TestChannel extends Channel {
     private readonly script: PhoneScript = {},
   ) {
     super(tech, resource, direction, context, exten, log);
+  }
+  override sendDtmf(digit: string): void {
+    this.dtmf.push(digit);
   }
 
   /** Inbound channels start in state "ring" (the phone placed a call). */
