@@ -120,6 +120,9 @@ exten => _1XX,1,Dial(SCCP/\${EXTEN},30)
  same => n,Hangup()
 exten => _2XX,1,Dial(SCCP/\${EXTEN},30)
  same => n,Hangup()
+; 300-399 are SIP users (linekey.conf): a Cisco phone dialling one reaches the SIP phone.
+exten => _3XX,1,Dial(SIP/\${EXTEN},30)
+ same => n,Hangup()
 
 ; The seed's paging examples: one-way (half-duplex) ...
 exten => 1000,1,Verbose(2, Paging to external cisco phone)
