@@ -12,6 +12,7 @@ import { registerChannelApps } from "./core/apps/index.ts";
 import { resolve } from "node:path";
 import { RtpPortPool } from "./media/port-pool.ts";
 import { coreCommands } from "./mgmt/core-commands.ts";
+import { formatMetrics } from "./mgmt/metrics.ts";
 import { DeviceRegistry } from "./sccp/device-registry.ts";
 import { SccpServer } from "./sccp/server.ts";
 import { SccpDriver } from "./sccp/driver.ts";
@@ -81,6 +82,9 @@ export class LinekeyServer {
   private console: ConsoleServer | undefined;
   private sccpAddress: { address: string; port: number } | undefined;
   private sipServer: SipServer | undefined;
+  private readonly startedAt = Date.now();
+  /** Bridges created since start (`linekey_calls_total`). */
+  private bridgesSeen = 0;
   /** The "SIP" channel technology, while SIP is on. */
   private sipTech: SipTech | undefined;
   /** The SCA module (Kamailio's `sca`), while SIP is on. */
@@ -116,6 +120,9 @@ export class LinekeyServer {
       pool: this.rtpPool,
       relayHost: rtpHost,
       log: log.child({ sub: "core" }),
+    });
+    this.core.events.on("bridge-new", () => {
+      this.bridgesSeen++;
     });
     const channelApps = registerChannelApps(this.core.interpreter.apps, this.core, {
       soundsDir: resolve(options.configDir ?? ".", linekeyConfig.general.soundsDir),
@@ -404,8 +411,89 @@ export class LinekeyServer {
     const g = this.linekeyConfig.general;
     const port = this.options.rpcPort ?? g.rpcPort;
     if (this.options.rpcPort === undefined && g.rpcPort === 0) return;
-    this.rpcServer = new RpcServer(this.rpc, this.options.log.child({ sub: "rpc" }));
+    this.rpcServer = new RpcServer(this.rpc, this.options.log.child({ sub: "rpc" }), () =>
+      this.metricsText(),
+    );
     this.rpcAddress = await this.rpcServer.listen(g.rpcBindaddr, port);
+  }
+
+  /** `GET /metrics`: the state an administrator graphs and alerts on. */
+  metricsText(): string {
+    const devices = this.registry.list();
+    const registered = devices.filter((d) => d.state === "registered").length;
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return formatMetrics([
+      {
+        name: "linekey_sccp_devices",
+        help: "Configured and guest SCCP devices by registration state.",
+        type: "gauge",
+        samples: [
+          { labels: { state: "registered" }, value: registered },
+          { labels: { state: "unregistered" }, value: devices.length - registered },
+        ],
+      },
+      {
+        name: "linekey_sccp_sessions",
+        help: "Open SCCP TCP sessions, registered or not.",
+        type: "gauge",
+        samples: [{ value: this.sccp.sessionCount }],
+      },
+      {
+        name: "linekey_channels",
+        help: "Active channels in the call core.",
+        type: "gauge",
+        samples: [{ value: this.core.listChannels().length }],
+      },
+      {
+        name: "linekey_bridges",
+        help: "Active bridged calls.",
+        type: "gauge",
+        samples: [{ value: this.core.bridgeCount }],
+      },
+      {
+        name: "linekey_calls_total",
+        help: "Calls bridged since start.",
+        type: "counter",
+        samples: [{ value: this.bridgesSeen }],
+      },
+      {
+        name: "linekey_rtp_ports_in_use",
+        help: "RTP relay port pairs in use.",
+        type: "gauge",
+        samples: [{ value: this.rtpPool.inUse }],
+      },
+      {
+        name: "linekey_sip_registrations",
+        help: "SIP contact bindings.",
+        type: "gauge",
+        samples: [{ value: this.sipServer?.registrar.bindings().length ?? 0 }],
+      },
+      {
+        name: "linekey_sca_subscriptions",
+        help: "Shared Call Appearance subscriptions.",
+        type: "gauge",
+        samples: [{ value: this.scaModule?.context.subscriptions.size ?? 0 }],
+      },
+      {
+        name: "process_resident_memory_bytes",
+        help: "Resident memory size in bytes.",
+        type: "gauge",
+        samples: [{ value: mem.rss }],
+      },
+      {
+        name: "process_cpu_seconds_total",
+        help: "User and system CPU time spent in seconds.",
+        type: "counter",
+        samples: [{ value: (cpu.user + cpu.system) / 1e6 }],
+      },
+      {
+        name: "linekey_uptime_seconds",
+        help: "Seconds since the server started.",
+        type: "gauge",
+        samples: [{ value: Math.round((Date.now() - this.startedAt) / 1000) }],
+      },
+    ]);
   }
 
   private loadDialplan(): Dialplan {

@@ -112,6 +112,8 @@ export class RpcServer {
   constructor(
     private readonly registry: RpcRegistry,
     private readonly log: Logger,
+    /** `GET /metrics` body (Prometheus text); absent: 404. */
+    private readonly metrics?: () => string,
   ) {}
 
   /**
@@ -163,6 +165,15 @@ export class RpcServer {
       });
       res.end(text);
     };
+    if (req.method === "GET" && req.url === "/metrics" && this.metrics !== undefined) {
+      const text = this.metrics();
+      res.writeHead(200, {
+        "Content-Type": "text/plain; version=0.0.4; charset=utf-8",
+        "Content-Length": Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
     if (req.method !== "POST") {
       res.setHeader("Allow", "POST");
       reply(405, {

@@ -26,7 +26,7 @@ export interface TestServer {
  */
 export async function startServer(
   sccpConf: string,
-  opts: { console?: boolean } = {},
+  opts: { console?: boolean; rpc?: boolean } = {},
   extensionsConf?: string,
   linekeyConf?: string,
 ): Promise<TestServer> {
@@ -43,6 +43,7 @@ export async function startServer(
     sccpBindaddr: "127.0.0.1",
     consoleSocket: opts.console ? join(dir, "console.ctl") : false,
     ...(linekeyConf === undefined ? {} : { sipPort: 0, sipBindaddr: "127.0.0.1" }),
+    ...(opts.rpc ? { rpcPort: 0 } : {}),
   });
   const phones: VirtualPhone[] = [];
   const port = server.sccpListening.port;
