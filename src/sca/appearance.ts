@@ -52,6 +52,12 @@ export const ACTIVE_PENDING_TTL_S = 35;
 /** The appearance lists of every shared AoR, in Kamailio's hash table layout. */
 export class AppearanceTable {
   private readonly table: ScaHashTable<AppearanceList>;
+  /**
+   * The same lists by AoR. The slot lists give the table order (RPC listings, purges); a lookup
+   * goes here instead of comparing the AoR with every list of its slot — at tens of thousands of
+   * AoRs a slot holds dozens of same-length URIs that differ only near their end.
+   */
+  private readonly byAor = new Map<string, AppearanceList>();
 
   /**
    * @param hashPower - `hash_table_size`
@@ -66,9 +72,9 @@ export class AppearanceTable {
 
   /** The list of an AoR; undefined when the AoR is not shared. */
   list(aor: string): AppearanceList | undefined {
-    // Kamailio's lookup keeps the last match of the slot; there is never more than one list per AoR.
-    for (const l of this.table.entries(this.table.slotOf(aor))) if (l.aor === aor) return l;
-    return undefined;
+    // Kamailio's lookup keeps the last match of the slot; there is never more than one list per
+    // AoR (every insertion checks first), so the map holds the one there is.
+    return this.byAor.get(aor);
   }
 
   /** True when the AoR has an appearance list (it is an SCA line). */
@@ -79,13 +85,15 @@ export class AppearanceTable {
   /** Creates the list of an AoR if missing (a subscription for it was saved). */
   register(aor: string): void {
     if (this.isShared(aor)) return;
-    this.table.insert(this.table.slotOf(aor), { aor, appearances: [] });
+    this.add({ aor, appearances: [] });
   }
 
   /** Deletes the list of an AoR with every appearance; returns whether it existed. */
   unregister(aor: string): boolean {
     const l = this.list(aor);
-    return l !== undefined && this.table.remove(this.table.slotOf(aor), l);
+    if (l === undefined || !this.table.remove(this.table.slotOf(aor), l)) return false;
+    this.byAor.delete(aor);
+    return true;
   }
 
   /** Every list in table order (RPC listings). */
@@ -110,7 +118,7 @@ export class AppearanceTable {
     let l = this.list(aor);
     if (l === undefined) {
       l = { aor, appearances: [] };
-      this.table.insert(this.table.slotOf(aor), l);
+      this.add(l);
     }
     return this.insert(l, nextFreeIndex(l), owner);
   }
@@ -268,6 +276,11 @@ export class AppearanceTable {
   /** True when held or held-private. */
   static isHeld(app: Appearance): boolean {
     return isHeldState(app.state);
+  }
+
+  private add(l: AppearanceList): void {
+    this.table.insert(this.table.slotOf(l.aor), l);
+    this.byAor.set(l.aor, l);
   }
 
   private insert(l: AppearanceList, index: number, owner: string): Appearance {

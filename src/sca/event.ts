@@ -14,7 +14,9 @@ export const SCA_EVENTS: readonly ScaEventName[] = ["call-info", "line-seize"];
  * (reference §3.1); undefined for anything else.
  */
 export function eventFromString(value: string): ScaEventName | undefined {
-  return value === "call-info" || value === "line-seize" ? value : undefined;
+  // The constants, not `value`: a stored subscription then keeps no copy of the header text.
+  if (value === "call-info") return "call-info";
+  return value === "line-seize" ? "line-seize" : undefined;
 }
 
 /** The `event` column value. */

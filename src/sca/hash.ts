@@ -58,7 +58,11 @@ export function kamailioHash(key: string): number {
   return (h + (h >>> 11) + ((h >>> 13) + (h >>> 23))) >>> 0;
 }
 
-/** A table of slots; each slot is a list with the most recently inserted entry first. */
+/**
+ * A table of slots; each slot is a list with the most recently inserted entry first. Stored
+ * oldest first (an insertion is a push, not an unshift that moves the whole slot); the public
+ * order is the reverse.
+ */
 export class ScaHashTable<V> {
   /** Number of slots (a power of two). */
   readonly size: number;
@@ -75,14 +79,14 @@ export class ScaHashTable<V> {
     return kamailioHash(key) & (this.size - 1);
   }
 
-  /** The entries of a slot, head (most recent) first. Do not modify. */
+  /** The entries of a slot, head (most recent) first (a copy). */
   entries(slot: number): readonly V[] {
-    return this.slots[slot] ?? [];
+    return [...(this.slots[slot] ?? [])].reverse();
   }
 
   /** Inserts at the head of the slot, as Kamailio does. */
   insert(slot: number, value: V): void {
-    this.slots[slot]?.unshift(value);
+    this.slots[slot]?.push(value);
   }
 
   /** Removes one entry; returns whether it was there. */
@@ -97,7 +101,7 @@ export class ScaHashTable<V> {
 
   /** Every entry in table order: slot by slot, each slot head first. */
   *all(): IterableIterator<V> {
-    for (const list of this.slots) yield* [...list];
+    for (const list of this.slots) yield* [...list].reverse();
   }
 
   /** Number of entries. */

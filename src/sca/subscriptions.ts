@@ -57,6 +57,15 @@ export interface Subscription extends NotifySource {
 /** The subscription hash table. */
 export class SubscriptionTable {
   private readonly table: ScaHashTable<Subscription>;
+  /**
+   * Every stored subscription by subscriber, oldest first. A slot list runs newest first, so
+   * among the entries of a slot with a given subscriber the slot's last is the oldest here and
+   * its first the newest: the lookups below give what a scan of the slot would, without
+   * comparing the subscriber with every entry of the slot (dozens at tens of thousands of AoRs).
+   */
+  private readonly bySubscriber = new Map<string, Subscription[]>();
+  /** Every stored subscription by AoR, oldest first (broadcast recipients, same reasoning). */
+  private readonly byAor = new Map<string, Subscription[]>();
 
   /** @param hashPower - `hash_table_size` */
   constructor(hashPower: number) {
@@ -70,24 +79,36 @@ export class SubscriptionTable {
 
   /** The subscription of a subscriber in a slot: the last match wins (reference §3.4). */
   find(slot: number, subscriber: string): Subscription | undefined {
-    let found: Subscription | undefined;
-    for (const s of this.table.entries(slot)) if (s.subscriber === subscriber) found = s;
-    return found;
+    const list = this.bySubscriber.get(subscriber);
+    if (list === undefined) return undefined;
+    for (const s of list) if (s.slot === slot) return s;
+    return undefined;
   }
 
   /** The first match of a subscriber in a slot (what terminations and deletions remove). */
   findFirst(slot: number, subscriber: string): Subscription | undefined {
-    return this.table.entries(slot).find((s) => s.subscriber === subscriber);
+    const list = this.bySubscriber.get(subscriber);
+    if (list === undefined) return undefined;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const s = list[i];
+      if (s !== undefined && s.slot === slot) return s;
+    }
+    return undefined;
   }
 
   /** Inserts at the head of its slot. */
   insert(sub: Subscription): void {
     this.table.insert(sub.slot, sub);
+    addTo(this.bySubscriber, sub.subscriber, sub);
+    addTo(this.byAor, sub.aor, sub);
   }
 
   /** Removes a subscription; returns whether it was stored. */
   remove(sub: Subscription): boolean {
-    return this.table.remove(sub.slot, sub);
+    if (!this.table.remove(sub.slot, sub)) return false;
+    removeFrom(this.bySubscriber, sub.subscriber, sub);
+    removeFrom(this.byAor, sub.aor, sub);
+    return true;
   }
 
   /**
@@ -96,12 +117,24 @@ export class SubscriptionTable {
    * (reference §4.4). Newest first.
    */
   callInfoRecipients(aor: string): Subscription[] {
-    return this.table.entries(this.slotOf(aor, "call-info")).filter((s) => s.aor === aor);
+    const list = this.byAor.get(aor);
+    if (list === undefined) return [];
+    const slot = this.slotOf(aor, "call-info");
+    const out: Subscription[] = [];
+    // Newest first, as the slot lists them.
+    for (let i = list.length - 1; i >= 0; i--) {
+      const s = list[i];
+      if (s !== undefined && s.slot === slot) out.push(s);
+    }
+    return out;
   }
 
   /** True when the call-info slot of the AoR holds any subscription to it. */
   hasSubscribers(aor: string): boolean {
-    return this.table.entries(this.slotOf(aor, "call-info")).some((s) => s.aor === aor);
+    const list = this.byAor.get(aor);
+    if (list === undefined) return false;
+    const slot = this.slotOf(aor, "call-info");
+    return list.some((s) => s.slot === slot);
   }
 
   /** Every subscription in table order. */
@@ -113,4 +146,18 @@ export class SubscriptionTable {
   get size(): number {
     return this.table.count();
   }
+}
+
+function addTo(index: Map<string, Subscription[]>, key: string, sub: Subscription): void {
+  const list = index.get(key);
+  if (list === undefined) index.set(key, [sub]);
+  else list.push(sub);
+}
+
+function removeFrom(index: Map<string, Subscription[]>, key: string, sub: Subscription): void {
+  const list = index.get(key);
+  const i = list === undefined ? -1 : list.indexOf(sub);
+  if (list === undefined || i < 0) return;
+  list.splice(i, 1);
+  if (list.length === 0) index.delete(key);
 }

@@ -26,6 +26,7 @@ import { TypedEmitter } from "../util/typed-emitter.ts";
 import { DigestAuthenticator } from "./auth/authenticator.ts";
 import { parseDigestCredentials } from "./auth/digest.ts";
 import { requestTarget } from "./dialog/uri-target.ts";
+import { FinalResponseUser } from "./final-response.ts";
 import { createResponse } from "./message/create-response.ts";
 import { generateBranch, generateTag } from "./message/ids.ts";
 import type { SipRequest, SipResponse } from "./message/message.ts";
@@ -102,7 +103,7 @@ function hostText(address: string): string {
 
 function hasToTag(req: SipRequest): boolean {
   try {
-    return req.to.tag !== undefined;
+    return req.toTag !== undefined;
   } catch {
     return false;
   }
@@ -179,6 +180,8 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
   private listeningOn: BoundListener[];
   private localHosts = new Set<string>();
   private localPorts = new Set<number>();
+  private lastLocalUri: string | undefined;
+  private lastLocalAnswer = false;
   private closed = false;
 
   private constructor(
@@ -322,6 +325,16 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
 
   /** True when a URI's host is one of our domains or addresses and its port absent or ours. */
   isLocalUri(uri: string): boolean {
+    // One request asks about its Request-URI several times (validation, OPTIONS, handlers,
+    // REGISTER, the proxy): the last answer is remembered.
+    if (uri === this.lastLocalUri) return this.lastLocalAnswer;
+    const answer = this.checkLocalUri(uri);
+    this.lastLocalUri = uri;
+    this.lastLocalAnswer = answer;
+    return answer;
+  }
+
+  private checkLocalUri(uri: string): boolean {
     let parsed;
     try {
       parsed = parseUri(uri);
@@ -359,38 +372,18 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
       const { host, port } = this.sentBy(t);
       const via = new Via({ transport: t.toUpperCase(), host, port });
       via.branch = generateBranch();
-      req.headers.prepend("Via", via.toString());
+      req.prependVia(via);
     }
     if (!req.headers.has("Max-Forwards")) req.headers.append("Max-Forwards", "70");
     if (dest === undefined)
       return Promise.resolve(createResponse(req, 503, "Service Unavailable - no route"));
     return new Promise((resolve) => {
-      let done = false;
-      const finish = (res: SipResponse): void => {
-        if (done) return;
-        done = true;
-        resolve(res);
-      };
+      const user = new FinalResponseUser(req, resolve, options.onResponse);
       try {
-        this.transactions.sendRequest(req, dest, {
-          onResponse: (res) => {
-            options.onResponse?.(res);
-            if (res.status >= 200) finish(res);
-          },
-          onTimeout: () => {
-            finish(createResponse(req, 408, "Request Timeout"));
-          },
-          onTransportError: () => {
-            finish(createResponse(req, 503, "Service Unavailable"));
-          },
-          onTerminated: () => {
-            // Closed before any final response (shutdown): the caller still gets an answer.
-            finish(createResponse(req, 408, "Request Timeout"));
-          },
-        });
+        this.transactions.sendRequest(req, dest, user);
       } catch (err) {
         this.log.debug("cannot send request", { err });
-        finish(createResponse(req, 503, "Service Unavailable"));
+        user.fail(503, "Service Unavailable");
       }
     });
   }
@@ -693,6 +686,7 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
     }
     this.localHosts = hosts;
     this.localPorts = ports;
+    this.lastLocalUri = undefined;
   }
 }
 

@@ -16,9 +16,23 @@ export interface TxScope {
 
 const storage = new AsyncLocalStorage<TxScope>();
 
+/**
+ * Transactions running now. On Node 20 an enabled AsyncLocalStorage puts a hook on every
+ * promise of the process (about 0.1 µs and an allocation each, whether the promise has anything
+ * to do with a database or not), so the storage is enabled only while a transaction runs and
+ * disabled again when the last one ends. Nothing is lost: outside a transaction there is no
+ * scope to find, and a chain that outlives its transaction finds a scope already closed.
+ */
+let running = 0;
+
 /** Runs `fn` marked as being inside `scope`. */
-export function runInTxScope<T>(scope: TxScope, fn: () => Promise<T>): Promise<T> {
-  return storage.run(scope, fn);
+export async function runInTxScope<T>(scope: TxScope, fn: () => Promise<T>): Promise<T> {
+  running++;
+  try {
+    return await storage.run(scope, fn);
+  } finally {
+    if (--running === 0) storage.disable();
+  }
 }
 
 /** Throws if the caller is inside an open transaction of `owner` and used the outer handle. */

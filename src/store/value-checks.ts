@@ -39,7 +39,8 @@ export function finite(column: string, v: number): number {
  */
 export function text(column: string, v: string, maxLength?: number): string {
   if (v.includes("\0")) throw new LinekeyError("STORE_ERR_VALUE", `${column}: contains a NUL character`);
-  if (maxLength !== undefined && codePoints(v) > maxLength) {
+  // A string has at most as many code points as UTF-16 units: only a long one needs counting.
+  if (maxLength !== undefined && v.length > maxLength && codePoints(v) > maxLength) {
     throw new LinekeyError("STORE_ERR_VALUE", `${column}: longer than ${maxLength} characters`);
   }
   return v;

@@ -9,12 +9,27 @@ export type EventMap = Record<string, unknown[]>;
 
 type AnyListener = (...args: readonly unknown[]) => void;
 
+function callListener(
+  log: Logger | undefined,
+  event: PropertyKey,
+  fn: AnyListener,
+  args: readonly unknown[],
+): void {
+  try {
+    fn(...args);
+  } catch (err) {
+    log?.error("event listener failed", { event: String(event), err });
+  }
+}
+
 /** Typed emitter whose `emit` never throws because of a listener. */
 export class TypedEmitter<E extends EventMap> {
-  private readonly listeners = new Map<keyof E, Set<AnyListener>>();
+  // Created with the first listener: many emitters (one per SIP transaction) never get one.
+  private listeners: Map<keyof E, Set<AnyListener>> | undefined;
   constructor(private readonly emitterLog?: Logger) {}
 
   on<K extends keyof E>(event: K, fn: (...args: E[K]) => void): () => void {
+    this.listeners ??= new Map();
     let set = this.listeners.get(event);
     if (!set) {
       set = new Set();
@@ -33,26 +48,28 @@ export class TypedEmitter<E extends EventMap> {
   }
 
   off<K extends keyof E>(event: K, fn: (...args: E[K]) => void): void {
-    this.listeners.get(event)?.delete(fn as unknown as AnyListener);
+    this.listeners?.get(event)?.delete(fn as unknown as AnyListener);
   }
 
   listenerCount(event: keyof E): number {
-    return this.listeners.get(event)?.size ?? 0;
+    return this.listeners?.get(event)?.size ?? 0;
   }
 
   emit<K extends keyof E>(event: K, ...args: E[K]): void {
-    const set = this.listeners.get(event);
-    if (!set) return;
-    for (const fn of [...set]) {
-      try {
-        fn(...args);
-      } catch (err) {
-        this.emitterLog?.error("event listener failed", { event: String(event), err });
-      }
+    const set = this.listeners?.get(event);
+    if (!set || set.size === 0) return;
+    if (set.size === 1) {
+      // One listener (the usual case): taken before the call, as a snapshot would be, without
+      // copying the set.
+      const only = set.values().next().value;
+      if (only !== undefined) callListener(this.emitterLog, event, only, args);
+      return;
     }
+    // A snapshot: listeners added or removed by a listener take effect from the next emit.
+    for (const fn of [...set]) callListener(this.emitterLog, event, fn, args);
   }
 
   removeAllListeners(): void {
-    this.listeners.clear();
+    this.listeners?.clear();
   }
 }

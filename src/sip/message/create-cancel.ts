@@ -1,9 +1,10 @@
 /**
  * Building a CANCEL for a pending INVITE (RFC 3261 §9.1).
  */
-import { headerKey } from "./header-names.ts";
 import type { SipHeader } from "./headers.ts";
 import { SipRequest } from "./message.ts";
+
+const CANCEL_COPIED: ReadonlySet<string> = new Set(["from", "to", "call-id", "route", "max-forwards"]);
 
 /**
  * Creates the CANCEL for `invite`: same Request-URI, Call-ID, To, From and CSeq number, CSeq
@@ -13,15 +14,20 @@ import { SipRequest } from "./message.ts";
 export function createCancel(invite: SipRequest): SipRequest {
   const headers: SipHeader[] = [];
   const topVia = invite.headers.get("Via");
-  for (const h of invite.headers) {
-    const key = headerKey(h.name);
+  let viaCopied = false;
+  const from = invite.headers;
+  for (let i = 0; i < from.size; i++) {
+    const h = from.lineAt(i);
+    const key = from.keyAt(i) ?? "";
+    if (h === undefined) continue;
     if (key === "via") {
-      if (topVia !== undefined && !headers.some((x) => headerKey(x.name) === "via")) {
+      if (topVia !== undefined && !viaCopied) {
         headers.push({ name: h.name, value: topVia });
+        viaCopied = true;
       }
     } else if (key === "cseq") {
       headers.push({ name: h.name, value: `${invite.cseq.seq} CANCEL` });
-    } else if (["from", "to", "call-id", "route", "max-forwards"].includes(key)) {
+    } else if (CANCEL_COPIED.has(key)) {
       headers.push(h);
     }
   }

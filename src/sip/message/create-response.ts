@@ -3,7 +3,6 @@
  * (RFC 3261 §8.2.6).
  */
 import type { Buffer } from "node:buffer";
-import { headerKey } from "./header-names.ts";
 import type { SipHeader } from "./headers.ts";
 import { SipResponse, type SipRequest } from "./message.ts";
 import { parseNameAddr } from "./name-addr.ts";
@@ -31,25 +30,29 @@ export function createResponse(
   options: CreateResponseOptions = {},
 ): SipResponse {
   const headers: SipHeader[] = [];
-  for (const h of request.headers) {
-    const key = headerKey(h.name);
-    if (!COPIED.has(key) && !(status === 100 && key === "timestamp")) continue;
-    if (key === "to" && options.toTag !== undefined && status !== 100 && !hasTag(h.value)) {
+  const from = request.headers;
+  for (let i = 0; i < from.size; i++) {
+    const h = from.lineAt(i);
+    const key = from.keyAt(i) ?? "";
+    if (h === undefined || (!COPIED.has(key) && !(status === 100 && key === "timestamp"))) continue;
+    if (key === "to" && options.toTag !== undefined && status !== 100 && !hasTag(request, h.value)) {
       headers.push({ name: h.name, value: `${h.value};tag=${options.toTag}` });
     } else {
       headers.push(h);
     }
   }
-  if (options.headers) headers.push(...options.headers);
+  if (options.headers) for (const h of options.headers) headers.push(h);
   const init = reason === undefined ? { status, headers } : { status, reason, headers };
   const response = new SipResponse(options.body === undefined ? init : { ...init, body: options.body });
   response.headerEncoding = request.headerEncoding;
   return response;
 }
 
-function hasTag(to: string): boolean {
+function hasTag(request: SipRequest, to: string): boolean {
   try {
-    return parseNameAddr(to, "To").tag !== undefined;
+    // The request's own To (the usual single line) is parsed once and cached by the message.
+    const parsed = request.headers.get("To") === to ? request.peekTo() : parseNameAddr(to, "To");
+    return parsed.tag !== undefined;
   } catch {
     return false;
   }

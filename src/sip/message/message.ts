@@ -1,6 +1,13 @@
 /**
  * SIP requests and responses (RFC 3261 §7). Headers are an ordered list kept as received; the
- * typed accessors parse on each call, so they always reflect the current header list.
+ * typed accessors always reflect the current header list.
+ *
+ * Parsing is lazy and done once: the accessors of the headers every layer reads (top Via, From,
+ * To, CSeq) keep the last parse together with the exact text it came from and reuse it while
+ * the header still holds that text — a mutation of the header list is seen at the next call.
+ * The parser seeds them with what its validation already parsed. The `peek…` accessors hand
+ * out the shared parse (read-only by contract, no copy); the classic ones (`topVia`, `from`,
+ * `to`) return a private copy the caller may modify.
  */
 import { Buffer } from "node:buffer";
 import { SipParseError } from "./parse-error.ts";
@@ -14,6 +21,35 @@ import { reasonPhrase } from "./status-reasons.ts";
 
 /** How the header section is encoded on the wire. */
 export type HeaderEncoding = "utf8" | "latin1";
+
+/**
+ * The body of messages without one. Shared: a zero-length Buffer has nothing to modify, and one
+ * instance for all of them saves an allocation per message.
+ */
+const EMPTY_BODY = Buffer.alloc(0);
+
+/** @internal What the parser already parsed while validating, handed to the message. */
+export interface ParsedHeaders {
+  readonly topVia?: readonly [text: string, via: Via];
+  readonly from?: readonly [text: string, value: NameAddress];
+  readonly to?: readonly [text: string, value: NameAddress];
+  readonly cseq?: readonly [text: string, value: CSeq];
+}
+
+/** Parsed header values with the exact text each was parsed from. */
+class ParseCache {
+  viaText: string | undefined = undefined;
+  via: Via | undefined = undefined;
+  fromText: string | undefined = undefined;
+  from: NameAddress | undefined = undefined;
+  toText: string | undefined = undefined;
+  to: NameAddress | undefined = undefined;
+  cseqText: string | undefined = undefined;
+  cseq: CSeq | undefined = undefined;
+  /** The Request-URI (requests only); not copied to clones (callers may modify a SipUri). */
+  uriText: string | undefined = undefined;
+  uri: Uri | undefined = undefined;
+}
 
 interface MessageInit {
   headers?: SipHeaders | Iterable<SipHeader>;
@@ -31,12 +67,53 @@ abstract class SipMessageBase {
    * that are not valid UTF-8, so that they are forwarded unchanged.
    */
   headerEncoding: HeaderEncoding = "utf8";
+  /** Parse caches (see the file comment); one object, dropped whole by {@link compact}. */
+  protected parsed: ParseCache | undefined = undefined;
 
   protected constructor(init: MessageInit) {
     this.version = init.version ?? "SIP/2.0";
     this.headers = init.headers instanceof SipHeaders ? init.headers : new SipHeaders(init.headers ?? []);
-    const body = init.body ?? Buffer.alloc(0);
-    this.body = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+    const body = init.body;
+    this.body = body === undefined ? EMPTY_BODY : typeof body === "string" ? bodyFromText(body) : body;
+  }
+
+  /** @internal Seeds the parse caches with the parser's results. */
+  primeParsed(parsed: ParsedHeaders): void {
+    const c = this.cache();
+    if (parsed.topVia !== undefined) [c.viaText, c.via] = parsed.topVia;
+    if (parsed.from !== undefined) [c.fromText, c.from] = parsed.from;
+    if (parsed.to !== undefined) [c.toText, c.to] = parsed.to;
+    if (parsed.cseq !== undefined) [c.cseqText, c.cseq] = parsed.cseq;
+  }
+
+  /**
+   * Releases what a message kept for long (a completed transaction's request and response)
+   * does not need until it is read again: the parse caches, and the header lines, folded into
+   * one text (see SipHeaders.compact). Nothing observable changes; the next access re-reads.
+   */
+  compact(): void {
+    this.headers.compact();
+    this.parsed = undefined;
+  }
+
+  /** The parse caches, created on first use. */
+  protected cache(): ParseCache {
+    return (this.parsed ??= new ParseCache());
+  }
+
+  /** Copies the parse caches to a clone (they are keyed by text, so they stay valid there). */
+  protected copyParsedTo(other: SipMessageBase): void {
+    const c = this.parsed;
+    if (c === undefined) return;
+    const o = other.cache();
+    o.viaText = c.viaText;
+    o.via = c.via;
+    o.fromText = c.fromText;
+    o.from = c.from;
+    o.toText = c.toText;
+    o.to = c.to;
+    o.cseqText = c.cseqText;
+    o.cseq = c.cseq;
   }
 
   /** The body decoded as UTF-8. */
@@ -53,16 +130,57 @@ abstract class SipMessageBase {
     return this.required("Call-ID");
   }
 
+  /** The CSeq (read-only: the object is shared by later calls while the header is unchanged). */
   get cseq(): CSeq {
-    return parseCSeq(this.required("CSeq"));
+    const text = this.required("CSeq");
+    const c = this.cache();
+    if (text !== c.cseqText || c.cseq === undefined) {
+      c.cseq = Object.freeze(parseCSeq(text));
+      c.cseqText = text;
+    }
+    return c.cseq;
   }
 
+  /** A copy of the parsed From (the caller may modify it). */
   get from(): NameAddress {
-    return parseNameAddr(this.required("From"), "From");
+    return this.peekFrom().clone();
   }
 
+  /** A copy of the parsed To (the caller may modify it). */
   get to(): NameAddress {
-    return parseNameAddr(this.required("To"), "To");
+    return this.peekTo().clone();
+  }
+
+  /** The parsed From, shared: do not modify. Throws SipParseError when missing or malformed. */
+  peekFrom(): NameAddress {
+    const text = this.required("From");
+    const c = this.cache();
+    if (text !== c.fromText || c.from === undefined) {
+      c.from = parseNameAddr(text, "From");
+      c.fromText = text;
+    }
+    return c.from;
+  }
+
+  /** The parsed To, shared: do not modify. Throws SipParseError when missing or malformed. */
+  peekTo(): NameAddress {
+    const text = this.required("To");
+    const c = this.cache();
+    if (text !== c.toText || c.to === undefined) {
+      c.to = parseNameAddr(text, "To");
+      c.toText = text;
+    }
+    return c.to;
+  }
+
+  /** `from.tag` without a copy. */
+  get fromTag(): string | undefined {
+    return this.peekFrom().tag;
+  }
+
+  /** `to.tag` without a copy. */
+  get toTag(): string | undefined {
+    return this.peekTo().tag;
   }
 
   /** All Via values, top first. */
@@ -70,10 +188,48 @@ abstract class SipMessageBase {
     return this.headers.getAll("Via").map(parseVia);
   }
 
-  /** The top Via, undefined when there is none. */
+  /** A copy of the top Via (the caller may modify it), undefined when there is none. */
   get topVia(): Via | undefined {
-    const v = this.headers.get("Via");
-    return v === undefined ? undefined : parseVia(v);
+    return this.peekTopVia()?.clone();
+  }
+
+  /**
+   * The top Via, shared: do not modify (use {@link topVia} for a copy, {@link replaceTopVia} to
+   * change it). Undefined when there is none; throws SipParseError when it is malformed.
+   */
+  peekTopVia(): Via | undefined {
+    const text = this.headers.get("Via");
+    if (text === undefined) return undefined;
+    const c = this.cache();
+    if (text !== c.viaText || c.via === undefined) {
+      c.via = parseVia(text);
+      c.viaText = text;
+    }
+    return c.via;
+  }
+
+  /**
+   * Replaces the top Via value with `via` (`headers.replaceFirst`) and keeps `via` as its parse:
+   * `via` must not be modified afterwards.
+   */
+  replaceTopVia(via: Via): void {
+    const text = via.toString();
+    this.headers.replaceFirst("Via", text);
+    const c = this.cache();
+    c.viaText = text;
+    c.via = via;
+  }
+
+  /**
+   * Puts `via` on top (`headers.prepend`) and keeps it as the top Via's parse: `via` must not be
+   * modified afterwards.
+   */
+  prependVia(via: Via): void {
+    const text = via.toString();
+    this.headers.prepend("Via", text);
+    const c = this.cache();
+    c.viaText = text;
+    c.via = via;
   }
 
   /** Contact values; the `*` of a REGISTER removing all bindings is left out. */
@@ -103,8 +259,6 @@ export class SipRequest extends SipMessageBase {
   method: string;
   /** Request-URI text as received. */
   uri: string;
-  private cachedUriText: string | undefined;
-  private cachedUri: Uri | undefined;
 
   constructor(init: MessageInit & { method: string; uri: string | Uri }) {
     super(init);
@@ -112,13 +266,21 @@ export class SipRequest extends SipMessageBase {
     this.uri = typeof init.uri === "string" ? init.uri : init.uri.toString();
   }
 
+  /** @internal Seeds the Request-URI cache with the parser's parse of `uri`. */
+  primeRequestUri(parsed: Uri): void {
+    const c = this.cache();
+    c.uri = parsed;
+    c.uriText = this.uri;
+  }
+
   /** The Request-URI, parsed (cached until `uri` changes). Throws SipParseError if malformed. */
   get requestUri(): Uri {
-    if (this.cachedUri === undefined || this.cachedUriText !== this.uri) {
-      this.cachedUri = parseUri(this.uri);
-      this.cachedUriText = this.uri;
+    const c = this.cache();
+    if (c.uri === undefined || c.uriText !== this.uri) {
+      c.uri = parseUri(this.uri);
+      c.uriText = this.uri;
     }
-    return this.cachedUri;
+    return c.uri;
   }
 
   /** A deep copy of the header list (the body buffer is shared: treat bodies as immutable). */
@@ -131,6 +293,7 @@ export class SipRequest extends SipMessageBase {
       body: this.body,
     });
     copy.headerEncoding = this.headerEncoding;
+    this.copyParsedTo(copy);
     return copy;
   }
 }
@@ -157,8 +320,21 @@ export class SipResponse extends SipMessageBase {
       body: this.body,
     });
     copy.headerEncoding = this.headerEncoding;
+    this.copyParsedTo(copy);
     return copy;
   }
+}
+
+/**
+ * A body given as text. Not `Buffer.from(text)`: small results of that are slices of a shared
+ * 8 KB pool, and a message kept for long (a transaction's request, a dialog's INVITE) would keep
+ * its whole pool slab alive.
+ */
+function bodyFromText(text: string): Buffer {
+  if (text === "") return EMPTY_BODY;
+  const out = Buffer.allocUnsafeSlow(Buffer.byteLength(text, "utf8"));
+  out.write(text, 0, "utf8");
+  return out;
 }
 
 /** Either kind of message; switch on `kind`. */

@@ -3,7 +3,7 @@
  * Contact, Route, Record-Route, Refer-To, P-Asserted-Identity and the like.
  */
 import { SipParseError } from "./parse-error.ts";
-import { isToken, isWs, quote, readQuoted, skipWs, trimLws } from "./lexer.ts";
+import { isToken, isWs, isWsCode, quote, readQuoted, skipWs, trimLws } from "./lexer.ts";
 import { Params, parseHeaderParams, unquoteParam } from "./params.ts";
 import { parseUri, type Uri } from "./uri.ts";
 
@@ -79,14 +79,20 @@ export class NameAddress {
 }
 
 function indexOfUnquoted(s: string, ch: string): number {
+  const code = ch.charCodeAt(0);
+  // Nothing quoted before the first occurrence: the common case needs no scan of our own.
+  const plain = s.indexOf(ch);
+  if (plain < 0) return -1;
+  const firstQuote = s.indexOf('"');
+  if (firstQuote < 0 || firstQuote > plain) return plain;
   let inQuote = false;
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
+    const c = s.charCodeAt(i);
     if (inQuote) {
-      if (c === "\\") i++;
-      else if (c === '"') inQuote = false;
-    } else if (c === '"') inQuote = true;
-    else if (c === ch) return i;
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inQuote = false;
+    } else if (c === 0x22) inQuote = true;
+    else if (c === code) return i;
   }
   return -1;
 }
@@ -135,7 +141,11 @@ export function parseNameAddr(value: string, what = "address"): NameAddress {
     // addr-spec: the URI ends at the first ";" (what follows are header parameters) and may not
     // contain "?" or "," (RFC 3261 §20; RFC 4475 §3.1.2.13).
     let end = i;
-    while (end < s.length && s[end] !== ";" && !isWs(s[end])) end++;
+    while (end < s.length) {
+      const c = s.charCodeAt(end);
+      if (c === 0x3b || isWsCode(c)) break;
+      end++;
+    }
     uri = s.slice(i, end);
     if (/[?,]/.test(uri)) throw bad();
     bracketed = false;

@@ -4,7 +4,7 @@
  * so that re-serialising gives the same text.
  */
 import { SipParseError } from "./parse-error.ts";
-import { isToken, isWs, readQuoted, skipWs } from "./lexer.ts";
+import { isToken, isWsCode, readQuoted, skipWs } from "./lexer.ts";
 
 /** One parameter. `value` is null for a parameter without `=` (e.g. `lr`, `rport`). */
 export interface Param {
@@ -72,8 +72,17 @@ export class Params implements Iterable<Param> {
   }
 
   private index(name: string): number {
-    const lower = name.toLowerCase();
-    return this.list.findIndex((p) => p.name.toLowerCase() === lower);
+    const list = this.list;
+    let lower: string | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i]?.name;
+      if (n === undefined) continue;
+      // The same spelling (the usual case) needs no lower-casing.
+      if (n === name) return i;
+      lower ??= name.toLowerCase();
+      if (n.toLowerCase() === lower) return i;
+    }
+    return -1;
   }
 }
 
@@ -90,26 +99,35 @@ export function unquoteParam(value: string): string {
  */
 export function parseHeaderParams(s: string, i: number, what: string): Params {
   const params = new Params();
+  const n = s.length;
   i = skipWs(s, i);
-  while (i < s.length) {
-    if (s[i] !== ";") throw new SipParseError(`Malformed ${what} parameters`);
+  while (i < n) {
+    if (s.charCodeAt(i) !== 0x3b) throw new SipParseError(`Malformed ${what} parameters`);
     i = skipWs(s, i + 1);
     const nameStart = i;
-    while (i < s.length && !isWs(s[i]) && s[i] !== "=" && s[i] !== ";") i++;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      // Up to white space, "=" or ";".
+      if (isWsCode(c) || c === 0x3d || c === 0x3b) break;
+    }
     const name = s.slice(nameStart, i);
     if (!isToken(name)) throw new SipParseError(`Malformed ${what} parameters`);
     i = skipWs(s, i);
     let value: string | null = null;
-    if (s[i] === "=") {
+    if (s.charCodeAt(i) === 0x3d) {
       i = skipWs(s, i + 1);
-      if (s[i] === '"') {
+      if (s.charCodeAt(i) === 0x22) {
         const q = readQuoted(s, i);
         if (!q) throw new SipParseError(`Unterminated quoted string in ${what}`);
         value = s.slice(i, q.end);
         i = q.end;
       } else {
         const vStart = i;
-        while (i < s.length && !isWs(s[i]) && s[i] !== ";" && !'<>",'.includes(s[i] ?? "")) i++;
+        for (; i < n; i++) {
+          const c = s.charCodeAt(i);
+          // Up to white space, ";" or one of < > " , (never part of a token or host value).
+          if (isWsCode(c) || c === 0x3b || c === 0x3c || c === 0x3e || c === 0x22 || c === 0x2c) break;
+        }
         value = s.slice(vStart, i);
         if (value === "") throw new SipParseError(`Malformed ${what} parameters`);
       }

@@ -10,14 +10,22 @@
  */
 import { Buffer, isUtf8 } from "node:buffer";
 import { SipParseError } from "./parse-error.ts";
+import { headerKey } from "./header-names.ts";
 import { SipHeaders, type SipHeader } from "./headers.ts";
-import { isToken, isWs, splitTopLevel, trimLws } from "./lexer.ts";
+import { isToken, splitTopLevel, trimLws } from "./lexer.ts";
 import { parseCSeq } from "./cseq.ts";
 import { parseContentLength, parseMaxForwards } from "./integer-headers.ts";
 import { parseNameAddr } from "./name-addr.ts";
-import { parseVia } from "./via.ts";
+import { parseVia, type Via } from "./via.ts";
 import { parseUri } from "./uri.ts";
-import { SipRequest, SipResponse, type HeaderEncoding, type SipMessage } from "./message.ts";
+import { reasonPhrase } from "./status-reasons.ts";
+import {
+  SipRequest,
+  SipResponse,
+  type HeaderEncoding,
+  type ParsedHeaders,
+  type SipMessage,
+} from "./message.ts";
 
 /** Parser options. */
 export interface ParseOptions {
@@ -30,12 +38,42 @@ export interface ParseOptions {
   readonly datagram?: boolean;
 }
 
-const REQUIRED = ["Via", "From", "To", "Call-ID", "CSeq"] as const;
-const SINGLE = ["From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Date"];
-const NAME_ADDR_LISTS = ["Contact", "Route", "Record-Route"];
 const RFC1123_DATE_RE =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} GMT$/;
 const CRLFCRLF = Buffer.from("\r\n\r\n", "latin1");
+
+/**
+ * Start-line words every message repeats. A word cut from the line is a new string (short ones
+ * are copied), kept by the message for its whole life; the constant is shared instead.
+ */
+const WORDS: ReadonlyMap<string, string> = new Map(
+  [
+    "SIP/2.0",
+    "INVITE",
+    "ACK",
+    "BYE",
+    "CANCEL",
+    "OPTIONS",
+    "REGISTER",
+    "SUBSCRIBE",
+    "NOTIFY",
+    "REFER",
+    "PRACK",
+    "UPDATE",
+    "INFO",
+    "MESSAGE",
+    "PUBLISH",
+  ].map((w) => [w, w]),
+);
+
+function intern(word: string): string {
+  return WORDS.get(word) ?? word;
+}
+
+function internReason(status: number, reason: string): string {
+  const usual = reasonPhrase(status);
+  return reason === usual ? usual : reason;
+}
 
 /** Guesses from the start line whether this is a request: `token SP …` and not `SIP/…`. */
 function looksLikeRequest(startLine: string): boolean | undefined {
@@ -54,66 +92,272 @@ function splitHead(head: string): HeadLines {
   return { startLine: lines[0] ?? "", lines: lines.slice(1) };
 }
 
-/** Unfolds continuation lines (RFC 3261 §7.3.1) and splits `name: value`. */
+/** True when the text has a CR not followed by LF, or an LF not preceded by CR. */
+function hasBareCrOrLf(text: string): boolean {
+  for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) {
+    if (text.charCodeAt(i + 1) !== 0x0a) return true;
+  }
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) {
+    if (i === 0 || text.charCodeAt(i - 1) !== 0x0d) return true;
+  }
+  return false;
+}
+
+/**
+ * Header names as phones and Linekey usually spell them, grouped by length. A line starting
+ * with one of them followed by the colon reuses the one string instance (and its key) instead
+ * of cutting and hashing a fresh name per line — and kept messages share it.
+ */
+const KNOWN_NAMES: readonly (readonly { name: string; key: string }[] | undefined)[] = (() => {
+  const byLength: { name: string; key: string }[][] = [];
+  for (const name of [
+    "Via",
+    "From",
+    "To",
+    "Call-ID",
+    "CSeq",
+    "Contact",
+    "Max-Forwards",
+    "Content-Length",
+    "Content-Type",
+    "Route",
+    "Record-Route",
+    "Event",
+    "Expires",
+    "User-Agent",
+    "Server",
+    "Allow",
+    "Allow-Events",
+    "Supported",
+    "Require",
+    "Accept",
+    "Call-Info",
+    "Subscription-State",
+    "Authorization",
+    "Proxy-Authorization",
+    "WWW-Authenticate",
+    "Proxy-Authenticate",
+    "Date",
+    "Min-Expires",
+    "Session-Expires",
+    "Min-SE",
+    "P-Asserted-Identity",
+    "Remote-Party-ID",
+    "Alert-Info",
+    "Reason",
+    "Timestamp",
+  ]) {
+    (byLength[name.length] ??= []).push({ name, key: headerKey(name) });
+  }
+  return byLength;
+})();
+
+/** Header lines as read: names, their keys, and values unfolded but not yet trimmed. */
+interface RawHeaders {
+  readonly names: string[];
+  readonly keys: string[];
+  readonly values: string[];
+}
+
+/** What a parse error reports about the message (see SipParseErrorDetails). */
+interface FailureContext {
+  readonly isRequest: boolean | undefined;
+  readonly method: string | undefined;
+  headers: SipHeaders | undefined;
+}
+
+function failure(where: FailureContext, reason: string, status?: number): SipParseError {
+  const { isRequest, method, headers } = where;
+  return new SipParseError(
+    reason,
+    status === undefined ? { isRequest, method, headers } : { isRequest, method, headers, status },
+  );
+}
+
+/** An error in the header lines themselves: the lines read so far, values as read. */
+function partialFailure(where: FailureContext, reason: string, raw: RawHeaders): SipParseError {
+  const partial = raw.names.map((name, i) => ({ name, value: raw.values[i] ?? "" }));
+  return new SipParseError(reason, {
+    isRequest: where.isRequest,
+    method: where.method,
+    headers: new SipHeaders(partial),
+  });
+}
+
+/**
+ * Unfolds continuation lines (RFC 3261 §7.3.1) and splits `name: value`. `checkBare` asks for the
+ * per-line search for a bare CR or LF (only needed when the header section has one at all).
+ */
 function readHeaders(
   lines: string[],
-  fail: (reason: string, headers: SipHeader[]) => SipParseError,
-): SipHeader[] {
-  const out: { name: string; value: string }[] = [];
+  checkBare: boolean,
+  sectionText: string,
+  where: FailureContext,
+): SipHeaders {
+  const raw: RawHeaders = { names: [], keys: [], values: [] };
+  const { names, keys, values } = raw;
+  let folded = false;
   for (const line of lines) {
-    if (line.includes("\r") || line.includes("\n")) throw fail("Bare CR or LF in header section", out);
-    if (isWs(line[0])) {
+    if (checkBare && (line.includes("\r") || line.includes("\n"))) {
+      throw partialFailure(where, "Bare CR or LF in header section", raw);
+    }
+    const first = line.charCodeAt(0);
+    if (first === 0x20 || first === 0x09) {
       // A continuation line: the CRLF goes, the leading white space stays (it is LWS = SP).
-      const last = out[out.length - 1];
-      if (last === undefined) throw fail("Continuation line before the first header", out);
-      last.value += line;
+      const last = values.length - 1;
+      if (last < 0) throw partialFailure(where, "Continuation line before the first header", raw);
+      values[last] = `${values[last] ?? ""}${line}`;
+      folded = true;
       continue;
     }
     const colon = line.indexOf(":");
-    // HCOLON = *( SP / HTAB ) ":" SWS — white space is allowed between the name and the colon.
-    const name = colon < 0 ? "" : trimLws(line.slice(0, colon));
-    if (colon <= 0 || !isToken(name)) throw fail("Malformed header line", out);
-    out.push({ name, value: line.slice(colon + 1) });
+    const known = colon > 0 ? KNOWN_NAMES[colon] : undefined;
+    let hit: { name: string; key: string } | undefined;
+    if (known !== undefined) for (const k of known) if (line.startsWith(k.name)) hit = k;
+    if (hit !== undefined) {
+      names.push(hit.name);
+      keys.push(hit.key);
+    } else {
+      // HCOLON = *( SP / HTAB ) ":" SWS — white space is allowed between the name and the colon.
+      const name = colon < 0 ? "" : trimLws(line.slice(0, colon));
+      if (colon <= 0 || !isToken(name)) throw partialFailure(where, "Malformed header line", raw);
+      names.push(name);
+      keys.push(headerKey(name));
+    }
+    values.push(line.slice(colon + 1));
   }
-  return out.map((h) => ({ name: h.name, value: trimLws(h.value) }));
+  const list: SipHeader[] = new Array<SipHeader>(names.length);
+  for (let i = 0; i < names.length; i++) {
+    list[i] = { name: names[i] ?? "", value: trimLws(values[i] ?? "") };
+  }
+  // The received section, kept for SipHeaders.compact, when its lines read back one by one
+  // (no continuation lines; a bare CR or LF was refused above).
+  return SipHeaders.adopt(list, keys, folded ? undefined : sectionText);
 }
 
-function validateHeaders(headers: SipHeaders, method: string | undefined): void {
-  for (const name of REQUIRED) {
-    if (!headers.has(name)) throw new SipParseError(`Missing ${name} header`);
-  }
-  for (const name of SINGLE) {
-    if (headers.count(name) > 1) throw new SipParseError(`Multiple ${name} headers`);
-  }
-  for (const line of headers.lines("Via")) {
-    const parts = splitTopLevel(line.value, ",");
-    if (parts === undefined || parts.some((p) => p === "")) throw new SipParseError("Malformed Via header");
-    parts.forEach(parseVia);
-  }
-  const from = headers.get("From") ?? "";
-  const to = headers.get("To") ?? "";
-  parseNameAddr(from, "From");
-  parseNameAddr(to, "To");
-  if ((headers.get("Call-ID") ?? "") === "") throw new SipParseError("Malformed Call-ID header");
-  for (const name of NAME_ADDR_LISTS) {
-    for (const line of headers.lines(name)) {
-      const parts = splitTopLevel(line.value, ",");
-      if (parts === undefined || parts.some((p) => p === "")) {
-        throw new SipParseError(`Malformed ${name} header`);
-      }
-      for (const p of parts) if (!(name === "Contact" && p === "*")) parseNameAddr(p, name);
+// The headers validateHeaders looks at, by key, with the number it counts them under.
+const VIA = 0;
+const FROM = 1;
+const TO = 2;
+const CALL_ID = 3;
+const CSEQ = 4;
+const MAX_FORWARDS = 5;
+const CONTENT_LENGTH = 6;
+const CONTENT_TYPE = 7;
+const DATE = 8;
+const CONTACT = 9;
+const ROUTE = 10;
+const RECORD_ROUTE = 11;
+const CHECKED: ReadonlyMap<string, number> = new Map([
+  ["via", VIA],
+  ["from", FROM],
+  ["to", TO],
+  ["call-id", CALL_ID],
+  ["cseq", CSEQ],
+  ["max-forwards", MAX_FORWARDS],
+  ["content-length", CONTENT_LENGTH],
+  ["content-type", CONTENT_TYPE],
+  ["date", DATE],
+  ["contact", CONTACT],
+  ["route", ROUTE],
+  ["record-route", RECORD_ROUTE],
+]);
+/** Names used in error reasons, by number. */
+const CHECKED_NAMES = [
+  "Via",
+  "From",
+  "To",
+  "Call-ID",
+  "CSeq",
+  "Max-Forwards",
+  "Content-Length",
+  "Content-Type",
+  "Date",
+  "Contact",
+  "Route",
+  "Record-Route",
+];
+const REQUIRED = [VIA, FROM, TO, CALL_ID, CSEQ];
+const SINGLE = [FROM, TO, CALL_ID, CSEQ, MAX_FORWARDS, CONTENT_LENGTH, CONTENT_TYPE, DATE];
+const NAME_ADDR_LISTS = [CONTACT, ROUTE, RECORD_ROUTE];
+
+/** The elements of a list-header line, or undefined when a quote or `<` is left open. */
+function listElements(value: string): string[] | undefined {
+  // One element without anything to split on: no scan of our own.
+  if (!value.includes(",")) return splitTopLevelSingle(value);
+  return splitTopLevel(value, ",");
+}
+
+function splitTopLevelSingle(value: string): string[] | undefined {
+  return value.includes('"') || value.includes("<") || value.includes(">")
+    ? splitTopLevel(value, ",")
+    : [trimLws(value)];
+}
+
+/**
+ * Validates the headers every element relies on; returns what it parsed on the way. One pass
+ * over the lines collects the ones it checks; the checks then run in a fixed order, so the
+ * reason given for a message with several faults does not depend on the header order.
+ */
+function validateHeaders(headers: SipHeaders, method: string | undefined): ParsedHeaders {
+  const counts = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const first: (SipHeader | undefined)[] = new Array<SipHeader | undefined>(12);
+  let lists: SipHeader[][] | undefined;
+  const size = headers.size;
+  for (let i = 0; i < size; i++) {
+    const id = CHECKED.get(headers.keyAt(i) ?? "");
+    if (id === undefined) continue;
+    const line = headers.lineAt(i);
+    if (line === undefined) continue;
+    if (counts[id] === 0) first[id] = line;
+    counts[id] = (counts[id] ?? 0) + 1;
+    if (id === VIA || id >= CONTACT) {
+      lists ??= [[], [], [], [], [], [], [], [], [], [], [], []];
+      lists[id]?.push(line);
     }
   }
-  const cseq = parseCSeq(headers.get("CSeq") ?? "");
+  for (const id of REQUIRED) {
+    if (counts[id] === 0) throw new SipParseError(`Missing ${CHECKED_NAMES[id] ?? ""} header`);
+  }
+  for (const id of SINGLE) {
+    if ((counts[id] ?? 0) > 1) throw new SipParseError(`Multiple ${CHECKED_NAMES[id] ?? ""} headers`);
+  }
+  let topVia: readonly [string, Via] | undefined;
+  for (const line of lists?.[VIA] ?? []) {
+    const parts = listElements(line.value);
+    if (parts === undefined || parts.includes("")) throw new SipParseError("Malformed Via header");
+    for (const p of parts) {
+      const via = parseVia(p);
+      topVia ??= [p, via];
+    }
+  }
+  const fromText = first[FROM]?.value ?? "";
+  const toText = first[TO]?.value ?? "";
+  const from = parseNameAddr(fromText, "From");
+  const to = parseNameAddr(toText, "To");
+  if ((first[CALL_ID]?.value ?? "") === "") throw new SipParseError("Malformed Call-ID header");
+  for (const id of NAME_ADDR_LISTS) {
+    const name = CHECKED_NAMES[id] ?? "";
+    for (const line of lists?.[id] ?? []) {
+      const parts = listElements(line.value);
+      if (parts === undefined || parts.includes("")) throw new SipParseError(`Malformed ${name} header`);
+      for (const p of parts) if (!(id === CONTACT && p === "*")) parseNameAddr(p, name);
+    }
+  }
+  const cseqText = first[CSEQ]?.value ?? "";
+  const cseq = Object.freeze(parseCSeq(cseqText));
   // RFC 3261 §8.1.1.5 / RFC 4475 §3.1.2.17: the CSeq method matches the request method.
   if (method !== undefined && cseq.method !== method) throw new SipParseError("CSeq method does not match");
-  const mf = headers.get("Max-Forwards");
+  const mf = first[MAX_FORWARDS]?.value;
   if (mf !== undefined) parseMaxForwards(mf);
-  const cl = headers.get("Content-Length");
+  const cl = first[CONTENT_LENGTH]?.value;
   if (cl !== undefined) parseContentLength(cl);
-  const date = headers.get("Date");
+  const date = first[DATE]?.value;
   // RFC 3261 §20.17: SIP-date is an RFC 1123 date in GMT only (RFC 4475 §3.1.2.12).
   if (date !== undefined && !RFC1123_DATE_RE.test(date)) throw new SipParseError("Malformed Date header");
+  return topVia === undefined
+    ? { from: [fromText, from], to: [toText, to], cseq: [cseqText, cseq] }
+    : { topVia, from: [fromText, from], to: [toText, to], cseq: [cseqText, cseq] };
 }
 
 function asBuffer(data: Uint8Array | string): Buffer {
@@ -155,27 +399,31 @@ function parse(buf: Buffer, options: ParseOptions): SipMessage {
   }
   const headBytes = buf.subarray(start, headEnd);
   const encoding: HeaderEncoding = isUtf8(headBytes) ? "utf8" : "latin1";
-  const { startLine, lines } = splitHead(headBytes.toString(encoding));
+  const headText = headBytes.toString(encoding);
+  const { startLine, lines } = splitHead(headText);
   const isRequest = looksLikeRequest(startLine);
   const method = isRequest === true ? startLine.slice(0, startLine.indexOf(" ")) : undefined;
-  const rawHeaders = readHeaders(
+  const firstCrlf = headText.indexOf("\r\n");
+  const where: FailureContext = { isRequest, method, headers: undefined };
+  const headers = readHeaders(
     lines,
-    (reason, partial) => new SipParseError(reason, { isRequest, method, headers: new SipHeaders(partial) }),
+    hasBareCrOrLf(headText),
+    firstCrlf < 0 ? "" : headText.slice(firstCrlf + 2),
+    where,
   );
-  const headers = new SipHeaders(rawHeaders);
-  const fail = (reason: string, status?: number): SipParseError =>
-    new SipParseError(reason, { isRequest, method, headers, ...(status === undefined ? {} : { status }) });
+  where.headers = headers;
 
   let message: SipMessage;
   if (isRequest === false) {
     // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase (RFC 3261 §7.2)
     const m = /^(SIP\/(\d+)\.(\d+)) ([1-6]\d\d)(?: (.*))?$/i.exec(startLine);
-    if (!m) throw fail("Malformed Status-Line");
-    if (m[2] !== "2" || m[3] !== "0") throw fail("SIP version not supported", 505);
+    if (!m) throw failure(where, "Malformed Status-Line");
+    if (m[2] !== "2" || m[3] !== "0") throw failure(where, "SIP version not supported", 505);
+    const status = Number(m[4]);
     message = new SipResponse({
-      version: m[1] ?? "SIP/2.0",
-      status: Number(m[4]),
-      reason: m[5] ?? "",
+      version: intern(m[1] ?? "SIP/2.0"),
+      status,
+      reason: internReason(status, m[5] ?? ""),
       headers,
     });
   } else {
@@ -184,28 +432,31 @@ function parse(buf: Buffer, options: ParseOptions): SipMessage {
     const parts = startLine.split(" ");
     const [, uri, version] = parts;
     if (parts.length !== 3 || method === undefined || uri === undefined || version === undefined) {
-      throw fail("Malformed Request-Line");
+      throw failure(where, "Malformed Request-Line");
     }
-    if (!isToken(method)) throw fail("Malformed Request-Line");
+    if (!isToken(method)) throw failure(where, "Malformed Request-Line");
     const v = /^SIP\/(\d+)\.(\d+)$/i.exec(version);
-    if (!v) throw fail("Malformed Request-Line");
-    if (v[1] !== "2" || v[2] !== "0") throw fail("SIP version not supported", 505);
+    if (!v) throw failure(where, "Malformed Request-Line");
+    if (v[1] !== "2" || v[2] !== "0") throw failure(where, "SIP version not supported", 505);
     let parsedUri;
     try {
       parsedUri = parseUri(uri);
     } catch {
-      throw fail("Malformed Request-URI");
+      throw failure(where, "Malformed Request-URI");
     }
     // RFC 3261 §19.1.1: URI headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
-    if (parsedUri.type === "sip" && parsedUri.headers.length > 0) throw fail("Malformed Request-URI");
-    message = new SipRequest({ method, uri, version, headers });
+    if (parsedUri.type === "sip" && parsedUri.headers.length > 0)
+      throw failure(where, "Malformed Request-URI");
+    const request = new SipRequest({ method: intern(method), uri, version: intern(version), headers });
+    request.primeRequestUri(parsedUri);
+    message = request;
   }
 
   try {
-    validateHeaders(headers, message.kind === "request" ? message.method : undefined);
+    message.primeParsed(validateHeaders(headers, message.kind === "request" ? message.method : undefined));
   } catch (err) {
     if (err instanceof SipParseError) throw err.withDetails({ isRequest, method, headers });
-    throw fail("Malformed message");
+    throw failure(where, "Malformed message");
   }
 
   const bodyStart = headEnd + 4;
@@ -214,10 +465,16 @@ function parse(buf: Buffer, options: ParseOptions): SipMessage {
   const cl = headers.get("Content-Length");
   if (cl !== undefined) {
     length = parseContentLength(cl);
-    if (length > available) throw fail("Content-Length larger than message");
-    if (!datagram && length !== available) throw fail("Content-Length does not match message");
+    if (length > available) throw failure(where, "Content-Length larger than message");
+    if (!datagram && length !== available) throw failure(where, "Content-Length does not match message");
   }
-  message.body = Buffer.from(buf.subarray(bodyStart, bodyStart + length));
+  // A copy in a buffer of its own: the input may be a slice of a larger (pooled or stream)
+  // buffer, which a kept message must not hold on to. No body keeps the shared empty one.
+  if (length > 0) {
+    const body = Buffer.allocUnsafeSlow(length);
+    buf.copy(body, 0, bodyStart, bodyStart + length);
+    message.body = body;
+  }
   message.headerEncoding = encoding;
   return message;
 }

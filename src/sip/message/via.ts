@@ -2,7 +2,7 @@
  * Via header values (RFC 3261 §20.42, §25.1 via-parm) with the RFC 3581 `rport` parameter.
  */
 import { SipParseError } from "./parse-error.ts";
-import { isToken, isWs, skipWs, trimLws } from "./lexer.ts";
+import { isToken, isWs, isWsCode, skipWs, trimLws } from "./lexer.ts";
 import { Params, parseHeaderParams } from "./params.ts";
 import { parseHostPort, unbracket } from "./uri.ts";
 
@@ -32,7 +32,7 @@ export class Via {
   }) {
     this.protocolName = init.protocolName ?? "SIP";
     this.protocolVersion = init.protocolVersion ?? "2.0";
-    this.transport = init.transport.toUpperCase();
+    this.transport = internWord(init.transport.toUpperCase());
     this.host = init.host;
     this.port = init.port;
     this.params = init.params ?? new Params();
@@ -101,10 +101,23 @@ export class Via {
   }
 }
 
-function readToken(s: string, i: number): { token: string; end: number } {
+/** Index of the end of the token starting at `i`: the next white space or "/". */
+function tokenEnd(s: string, i: number): number {
   let end = i;
-  while (end < s.length && !isWs(s[end]) && s[end] !== "/") end++;
-  return { token: s.slice(i, end), end };
+  while (end < s.length) {
+    const c = s.charCodeAt(end);
+    if (isWsCode(c) || c === 0x2f) break;
+    end++;
+  }
+  return end;
+}
+
+const VIA_WORDS: ReadonlyMap<string, string> = new Map(
+  ["SIP", "2.0", "UDP", "TCP", "TLS"].map((w) => [w, w]),
+);
+
+function internWord(w: string): string {
+  return VIA_WORDS.get(w) ?? w;
 }
 
 /** Parses one via-parm. Throws SipParseError("Malformed Via header"). */
@@ -116,16 +129,22 @@ export function parseVia(value: string): Via {
   let i = 0;
   for (let k = 0; k < 3; k++) {
     i = skipWs(s, i);
-    const t = readToken(s, i);
-    if (!isToken(t.token)) throw bad();
-    parts.push(t.token);
-    i = skipWs(s, t.end);
+    const end = tokenEnd(s, i);
+    const token = s.slice(i, end);
+    if (!isToken(token)) throw bad();
+    parts.push(token);
+    i = skipWs(s, end);
     if (k < 2) {
       if (s[i] !== "/") throw bad();
       i++;
     }
   }
-  const [protocolName, protocolVersion, transport] = parts as [string, string, string];
+  // The usual words are shared constants (see internWord): kept Vias keep no copies of them.
+  const [protocolName, protocolVersion, transport] = (parts as [string, string, string]).map(internWord) as [
+    string,
+    string,
+    string,
+  ];
   // sent-by: host [ COLON port ], after at least one LWS (already skipped above).
   if (i === 0 || !isWs(s[i - 1])) throw bad();
   let end = i;
@@ -134,14 +153,22 @@ export function parseVia(value: string): Via {
     if (end < 0) throw bad();
     end++;
   } else {
-    while (end < s.length && !isWs(s[end]) && s[end] !== ";" && s[end] !== ":") end++;
+    while (end < s.length) {
+      const c = s.charCodeAt(end);
+      if (isWsCode(c) || c === 0x3b || c === 0x3a) break;
+      end++;
+    }
   }
   let hostPort = s.slice(i, end);
   i = skipWs(s, end);
   if (s[i] === ":") {
     i = skipWs(s, i + 1);
     const portStart = i;
-    while (i < s.length && /[0-9]/.test(s[i] ?? "")) i++;
+    while (i < s.length) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      i++;
+    }
     hostPort += `:${s.slice(portStart, i)}`;
   }
   let host: string;

@@ -213,7 +213,7 @@ export class StatefulProxy {
     const { host, port } = this.opts.sentBy(next.target.transport);
     const via = new Via({ transport: next.target.transport.toUpperCase(), host, port });
     via.branch = statelessBranch(ack);
-    ack.headers.prepend("Via", via.toString());
+    ack.prependVia(via);
     this.opts.transport.send(ack, next.target).catch((err: unknown) => {
       this.log.debug("ACK relay failed", { err });
     });
@@ -226,7 +226,7 @@ export class StatefulProxy {
   forwardStrayResponse(res: SipResponse, isOwnVia: (via: Via) => boolean): void {
     let top: Via | undefined;
     try {
-      top = res.topVia;
+      top = res.peekTopVia();
     } catch {
       return;
     }
@@ -318,7 +318,7 @@ export class StatefulProxy {
     const { host, port } = this.opts.sentBy(t.target.transport);
     const via = new Via({ transport: t.target.transport.toUpperCase(), host, port });
     via.branch = generateBranch();
-    request.headers.prepend("Via", via.toString());
+    request.prependVia(via);
     const b: Branch = {
       request,
       target: t.target,
@@ -535,7 +535,7 @@ function contextOf(received: ReceivedInfo): ProxyContext {
 
 function hasToTag(req: SipRequest): boolean {
   try {
-    return req.to.tag !== undefined;
+    return req.toTag !== undefined;
   } catch {
     return false;
   }

@@ -1,7 +1,6 @@
 /**
  * The ACK a client INVITE transaction sends for a non-2xx final response (RFC 3261 §17.1.1.3).
  */
-import { headerKey } from "../message/header-names.ts";
 import type { SipHeader } from "../message/headers.ts";
 import { SipRequest, type SipResponse } from "../message/message.ts";
 
@@ -13,12 +12,17 @@ import { SipRequest, type SipResponse } from "../message/message.ts";
 export function createNon2xxAck(invite: SipRequest, response: SipResponse): SipRequest {
   const headers: SipHeader[] = [];
   const topVia = invite.headers.get("Via");
-  const responseTo = response.headers.lines("To")[0];
-  for (const h of invite.headers) {
-    const key = headerKey(h.name);
+  const responseTo = response.headers.first("To");
+  let viaCopied = false;
+  const from = invite.headers;
+  for (let i = 0; i < from.size; i++) {
+    const h = from.lineAt(i);
+    const key = from.keyAt(i) ?? "";
+    if (h === undefined) continue;
     if (key === "via") {
-      if (topVia !== undefined && !headers.some((x) => headerKey(x.name) === "via")) {
+      if (topVia !== undefined && !viaCopied) {
         headers.push({ name: h.name, value: topVia });
+        viaCopied = true;
       }
     } else if (key === "to") {
       headers.push({ name: h.name, value: responseTo?.value ?? h.value });

@@ -14,6 +14,11 @@ import type { Timer } from "./transaction.ts";
 /** States of the INVITE client machine. */
 export type InviteClientState = "calling" | "proceeding" | "completed" | "accepted" | "terminated";
 
+const TIMER_A = 0;
+const TIMER_B = 1;
+const TIMER_D = 2;
+const TIMER_M = 3;
+
 /** The INVITE client transaction. */
 export class InviteClientTransaction extends ClientTransactionBase<InviteClientState> {
   readonly kind = "invite-client";
@@ -44,13 +49,9 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
     // timer B with a value of 64*T1 seconds."
     if (!this.reliable) {
       this.intervalA = this.timers.T1;
-      this.A = this.schedule(this.intervalA, () => {
-        this.onTimerA();
-      });
+      this.A = this.schedule(this.intervalA, TIMER_A);
     }
-    this.B = this.schedule(transactionTimeout(this.timers), () => {
-      this.onTimerB();
-    });
+    this.B = this.schedule(transactionTimeout(this.timers), TIMER_B);
     this.transmit(this.request);
   }
 
@@ -71,10 +72,10 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
           this.A = this.cancel(this.A);
           this.B = this.cancel(this.B);
           this.setState("accepted");
-          this.M = this.schedule(transactionTimeout(this.timers), () => {
-            this.terminate();
-          });
+          this.M = this.schedule(transactionTimeout(this.timers), TIMER_M);
           this.passUp(response);
+          // Kept for Timer M only (the TU builds the ACK of a 2xx from its dialog).
+          this.request.compact();
         } else {
           // RFC 3261 §17.1.1.2: a 300-699 response moves to Completed; the client transaction
           // MUST generate an ACK (§17.1.1.3) and pass the response up. Timer D is 0 on reliable
@@ -85,18 +86,21 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
           this.ack = createNon2xxAck(this.request, response);
           this.transmit(this.ack);
           this.passUp(response);
+          // Kept for Timer D: the ACK is sent again for each retransmitted final response.
+          this.request.compact();
+          this.ack.compact();
           if (this.reliable) this.terminate();
-          else
-            this.D = this.schedule(this.timers.D, () => {
-              this.terminate();
-            });
+          else this.D = this.schedule(this.timers.D, TIMER_D);
         }
         return;
       case "completed":
         // RFC 3261 §17.1.1.2: "Any retransmissions of the final response that are received while
         // in the Completed state MUST cause the ACK to be re-passed to the transport layer for
         // retransmission, but the newly received response MUST NOT be passed up to the TU."
-        if (status >= 300 && this.ack !== undefined) this.transmit(this.ack);
+        if (status >= 300 && this.ack !== undefined) {
+          this.transmit(this.ack);
+          this.ack.compact();
+        }
         return;
       case "accepted":
         // RFC 6026 §7.2: every 2xx received in Accepted is passed up to the TU.
@@ -114,15 +118,19 @@ export class InviteClientTransaction extends ClientTransactionBase<InviteClientS
     this.M = this.cancel(this.M);
   }
 
+  protected onTimer(kind: number): void {
+    if (kind === TIMER_A) this.onTimerA();
+    else if (kind === TIMER_B) this.onTimerB();
+    else if (kind === TIMER_D || kind === TIMER_M) this.terminate();
+  }
+
   private onTimerA(): void {
     if (this.state !== "calling") return;
     // RFC 3261 §17.1.1.2: "When timer A fires, the client transaction MUST retransmit the request
     // … and MUST reset the timer with a value of 2*T1" (doubling each time, no T2 cap).
     this.transmit(this.request);
     this.intervalA *= 2;
-    this.A = this.schedule(this.intervalA, () => {
-      this.onTimerA();
-    });
+    this.A = this.schedule(this.intervalA, TIMER_A);
   }
 
   private onTimerB(): void {

@@ -14,6 +14,12 @@ import type { Timer } from "./transaction.ts";
 /** States of the INVITE server machine. */
 export type InviteServerState = "proceeding" | "completed" | "confirmed" | "accepted" | "terminated";
 
+const TRYING = 0;
+const TIMER_G = 1;
+const TIMER_H = 2;
+const TIMER_I = 3;
+const TIMER_L = 4;
+
 /** The INVITE server transaction. */
 export class InviteServerTransaction extends ServerTransactionBase<InviteServerState> {
   readonly kind = "invite-server";
@@ -37,12 +43,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     // RFC 3261 §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless it
     // knows that the TU will generate a provisional or final response within 200 ms".
     if (this.last === undefined) {
-      this.trying = this.schedule(this.timers.trying, () => {
-        this.trying = undefined;
-        if (this.state === "proceeding" && this.last === undefined) {
-          this.respond(createResponse(this.request, 100, "Trying"));
-        }
-      });
+      this.trying = this.schedule(this.timers.trying, TRYING);
     }
   }
 
@@ -52,6 +53,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
       // RFC 6026 §7.1: 2xx retransmissions from the TU while Accepted go to the transport.
       this.last = response;
       this.transmit(response);
+      this.compactKept();
       return;
     }
     if (this.state !== "proceeding") throw this.refuse(response);
@@ -63,23 +65,19 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     } else if (status < 300) {
       // RFC 6026 §7.1: a 2xx moves to Accepted (RFC 3261 went to Terminated) and starts Timer L.
       this.setState("accepted");
-      this.L = this.schedule(transactionTimeout(this.timers), () => {
-        this.terminate();
-      });
+      this.L = this.schedule(transactionTimeout(this.timers), TIMER_L);
       this.transmit(response);
+      this.compactKept();
     } else {
       // RFC 3261 §17.2.1: a 300-699 moves to Completed; Timer G (unreliable only) and Timer H.
       this.setState("completed");
       if (!this.reliable) {
         this.intervalG = this.timers.T1;
-        this.G = this.schedule(this.intervalG, () => {
-          this.onTimerG();
-        });
+        this.G = this.schedule(this.intervalG, TIMER_G);
       }
-      this.H = this.schedule(transactionTimeout(this.timers), () => {
-        this.onTimerH();
-      });
+      this.H = this.schedule(transactionTimeout(this.timers), TIMER_H);
       this.transmit(response);
+      this.compactKept();
     }
   }
 
@@ -95,6 +93,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
         // RFC 3261 §17.2.1: "while in the Completed state, if a request retransmission is
         // received, the server SHOULD pass the response to the transport for retransmission."
         if (this.last !== undefined) this.transmit(this.last);
+        this.compactKept();
         return;
       default:
         // Confirmed absorbs; RFC 6026 §7.1: Accepted absorbs INVITE retransmissions too.
@@ -116,10 +115,7 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     this.H = this.cancel(this.H);
     this.setState("confirmed");
     if (this.reliable) this.terminate();
-    else
-      this.I = this.schedule(this.timers.T4, () => {
-        this.terminate();
-      });
+    else this.I = this.schedule(this.timers.T4, TIMER_I);
     return false;
   }
 
@@ -131,15 +127,25 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     this.L = this.cancel(this.L);
   }
 
+  protected onTimer(kind: number): void {
+    if (kind === TRYING) {
+      this.trying = undefined;
+      if (this.state === "proceeding" && this.last === undefined) {
+        this.respond(createResponse(this.request, 100, "Trying"));
+      }
+    } else if (kind === TIMER_G) this.onTimerG();
+    else if (kind === TIMER_H) this.onTimerH();
+    else if (kind === TIMER_I || kind === TIMER_L) this.terminate();
+  }
+
   private onTimerG(): void {
     if (this.state !== "completed" || this.last === undefined) return;
     // RFC 3261 §17.2.1: "If timer G fires, the response is passed to the transport layer once
     // more for retransmission, and timer G is set to fire in MIN(2*T1, T2) seconds."
     this.transmit(this.last);
+    this.compactKept();
     this.intervalG = Math.min(this.intervalG * 2, this.timers.T2);
-    this.G = this.schedule(this.intervalG, () => {
-      this.onTimerG();
-    });
+    this.G = this.schedule(this.intervalG, TIMER_G);
   }
 
   private onTimerH(): void {

@@ -13,6 +13,10 @@ import type { Timer } from "./transaction.ts";
 /** States of the non-INVITE client machine. */
 export type NonInviteClientState = "trying" | "proceeding" | "completed" | "terminated";
 
+const TIMER_E = 0;
+const TIMER_F = 1;
+const TIMER_K = 2;
+
 /** The non-INVITE client transaction. */
 export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteClientState> {
   readonly kind = "non-invite-client";
@@ -33,14 +37,10 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
     // transaction with a request. When entering this state, the client transaction SHOULD set
     // timer F to fire in 64*T1 seconds … If an unreliable transport is in use, the client
     // transaction MUST set timer E to fire in T1 seconds."
-    this.F = this.schedule(transactionTimeout(this.timers), () => {
-      this.timeout();
-    });
+    this.F = this.schedule(transactionTimeout(this.timers), TIMER_F);
     if (!this.reliable) {
       this.intervalE = this.timers.T1;
-      this.E = this.schedule(this.intervalE, () => {
-        this.onTimerE();
-      });
+      this.E = this.schedule(this.intervalE, TIMER_E);
     }
     this.transmit(this.request);
   }
@@ -64,16 +64,23 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
     this.setState("completed");
     this.passUp(response);
     if (this.reliable) this.terminate();
-    else
-      this.K = this.schedule(this.timers.T4, () => {
-        this.terminate();
-      });
+    else {
+      this.K = this.schedule(this.timers.T4, TIMER_K);
+      // Kept for Timer K only: compacted (SipMessage#compact) for those seconds.
+      this.request.compact();
+    }
   }
 
   protected clearTimers(): void {
     this.E = this.cancel(this.E);
     this.F = this.cancel(this.F);
     this.K = this.cancel(this.K);
+  }
+
+  protected onTimer(kind: number): void {
+    if (kind === TIMER_E) this.onTimerE();
+    else if (kind === TIMER_F) this.timeout();
+    else if (kind === TIMER_K) this.terminate();
   }
 
   private onTimerE(): void {
@@ -90,8 +97,6 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
       return;
     }
     this.transmit(this.request);
-    this.E = this.schedule(this.intervalE, () => {
-      this.onTimerE();
-    });
+    this.E = this.schedule(this.intervalE, TIMER_E);
   }
 }

@@ -56,6 +56,17 @@ export abstract class ServerTransactionBase<S extends string> extends Transactio
     });
   }
 
+  /**
+   * After the final response: what the transaction keeps for its remaining seconds (Timer J,
+   * H, I or L — 32 s of every request on UDP) is compacted (SipMessage#compact: parse caches
+   * dropped, header lines folded into text until read again), and so again after each
+   * retransmission. The transport serialises a response before `sendResponse` returns.
+   */
+  protected compactKept(): void {
+    this.request.compact();
+    this.last?.compact();
+  }
+
   protected refuse(response: SipResponse): LinekeyError {
     return new LinekeyError(
       "SIP_ERR_TRANSACTION",

@@ -7,7 +7,7 @@ import type { SipRequest, SipResponse } from "../message/message.ts";
 /** Key of the client transaction a response belongs to: top Via branch + CSeq method (§17.1.3). */
 export function clientKeyOfResponse(response: SipResponse): string | undefined {
   try {
-    const branch = response.topVia?.branch;
+    const branch = response.peekTopVia()?.branch;
     return branch === undefined ? undefined : clientKey(branch, response.cseq.method);
   } catch {
     return undefined;
@@ -29,12 +29,12 @@ export function clientKey(branch: string, method: string): string {
  */
 export function serverKey(request: SipRequest, asMethod?: string): string | undefined {
   try {
-    const via = request.topVia;
+    const via = request.peekTopVia();
     if (via === undefined) return undefined;
     const method = asMethod ?? (request.method === "ACK" ? "INVITE" : request.method);
     if (via.isRfc3261Branch) return `3261|${via.branch ?? ""}|${via.sentBy}|${method}`;
-    const toTag = method === "INVITE" ? "" : (request.to.tag ?? "");
-    const fromTag = request.from.tag ?? "";
+    const toTag = method === "INVITE" ? "" : (request.toTag ?? "");
+    const fromTag = request.fromTag ?? "";
     return `2543|${method}|${request.uri}|${toTag}|${fromTag}|${request.callId}|${request.cseq.seq}|${via.toString()}`;
   } catch {
     return undefined;

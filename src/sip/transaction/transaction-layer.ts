@@ -21,6 +21,7 @@ import { resolveTimers, type TimerConfig } from "./timers.ts";
 import { clientKey, clientKeyOfResponse, isRfc2543Key, serverKey } from "./transaction-key.ts";
 import type { ClientTransaction, ServerTransaction } from "./transaction-types.ts";
 import type { ClientTransactionUser, TransactionUser } from "./transaction-user.ts";
+import type { Transaction, TransactionEndHook } from "./transaction.ts";
 
 /** Options of {@link TransactionLayer}. */
 export interface TransactionLayerOptions {
@@ -31,7 +32,7 @@ export interface TransactionLayerOptions {
 }
 
 /** Owns every transaction of one SIP stack. */
-export class TransactionLayer {
+export class TransactionLayer implements TransactionEndHook {
   /** The resolved timer values. */
   readonly timers: TimerConfig;
   private readonly transport: SipTransport;
@@ -72,7 +73,7 @@ export class TransactionLayer {
     if (request.method === "ACK") {
       throw new LinekeyError("SIP_ERR_TRANSACTION", "ACK is not sent in a client transaction");
     }
-    const branch = request.topVia?.branch;
+    const branch = request.peekTopVia()?.branch;
     if (branch === undefined) throw new LinekeyError("SIP_ERR_TRANSACTION", "request has no Via branch");
     const key = clientKey(branch, request.method);
     if (this.clients.has(key))
@@ -90,11 +91,16 @@ export class TransactionLayer {
         ? new InviteClientTransaction(request, key, options)
         : new NonInviteClientTransaction(request, key, options);
     this.clients.set(key, tx);
-    tx.on("terminated", () => {
-      if (this.clients.get(key) === tx) this.clients.delete(key);
-    });
+    tx.setEndHook(this);
     tx.start();
     return tx;
+  }
+
+  /** @internal A transaction ended: it is unfiled (TransactionEndHook). */
+  transactionEnded(tx: Transaction<string>): void {
+    const filed =
+      tx.kind === "invite-client" || tx.kind === "non-invite-client" ? this.clients : this.servers;
+    if (filed.get(tx.key) === tx) filed.delete(tx.key);
   }
 
   /** The server transaction a request belongs to, if it is still alive. */
@@ -122,7 +128,12 @@ export class TransactionLayer {
   /** Routes one inbound message (what the transport subscription calls). */
   receive(inbound: InboundMessage): void {
     if (this.closed) return;
-    const { message, ...received } = inbound;
+    const message = inbound.message;
+    const received: ReceivedInfo = {
+      transport: inbound.transport,
+      remote: inbound.remote,
+      local: inbound.local,
+    };
     if (message.kind === "response") this.receiveResponse(message, received);
     else if (message.method === "ACK") this.receiveAck(message, received);
     else this.receiveRequest(message, received);
@@ -184,9 +195,7 @@ export class TransactionLayer {
         ? new InviteServerTransaction(request, key, options)
         : new NonInviteServerTransaction(request, key, options);
     this.servers.set(key, tx);
-    tx.on("terminated", () => {
-      if (this.servers.get(key) === tx) this.servers.delete(key);
-    });
+    tx.setEndHook(this);
     let cancels: InviteServerTransaction | undefined;
     if (request.method === "CANCEL") {
       // RFC 3261 §9.2: the CANCEL matches the INVITE with the same key, method INVITE.

@@ -18,7 +18,10 @@ export type TransactionEvents<S extends string> = {
   state: [state: S];
   /** Entered Terminated (emitted once). */
   terminated: [];
-  /** A timeout ended the transaction: Timer B/F (client), Timer H (INVITE server, no ACK). */
+  /**
+   * A timeout ended the transaction: Timer B/F (client), Timer H (INVITE server, no ACK), the
+   * answer guard (non-INVITE server whose TU sent no final response within 64*T1 + T4).
+   */
   timeout: [];
   /** The transport failed to send (RFC 3261 §17.1.4, §17.2.4). */
   transportError: [error: Error];
@@ -26,6 +29,11 @@ export type TransactionEvents<S extends string> = {
 
 /** A timer handle. */
 export type Timer = ReturnType<typeof setTimeout>;
+
+/** @internal Who files a transaction (the layer): told once when it ends. */
+export interface TransactionEndHook {
+  transactionEnded(tx: Transaction<string>): void;
+}
 
 /** Construction options common to all transactions. */
 export interface TransactionOptions {
@@ -48,6 +56,8 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
   protected readonly timers: TimerConfig;
   protected readonly logger: Logger;
   private current: S;
+  /** The layer's bookkeeping on termination (unfiling), run before `terminated` listeners. */
+  private endHook: TransactionEndHook | undefined;
 
   protected constructor(request: SipRequest, key: string, initial: S, options: TransactionOptions) {
     super(options.logger);
@@ -62,6 +72,15 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
 
   get state(): S {
     return this.current;
+  }
+
+  /**
+   * @internal Set by the transaction layer: told once on termination, before the `terminated`
+   * listeners. The layer itself rather than a listener or a closure: nothing allocated for the
+   * many transactions nobody else listens to.
+   */
+  setEndHook(hook: TransactionEndHook): void {
+    this.endHook = hook;
   }
 
   /** True once in Terminated. */
@@ -79,7 +98,9 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
 
   protected setState(next: S): void {
     if (this.current === next || this.terminated) return;
-    this.logger.trace("transaction state", { key: this.key, from: this.current, to: next });
+    if (this.logger.enabled("trace")) {
+      this.logger.trace("transaction state", { key: this.key, from: this.current, to: next });
+    }
     this.current = next;
     this.emit("state", next);
   }
@@ -90,16 +111,31 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
     this.clearTimers();
     this.current = "terminated" as S;
     this.emit("state", this.current);
+    const hook = this.endHook;
+    this.endHook = undefined;
+    hook?.transactionEnded(this);
     this.emit("terminated");
     this.removeAllListeners();
   }
 
-  /** Schedules `fn` unless the transaction has terminated by then. */
-  protected schedule(ms: number, fn: () => void): Timer {
-    return setTimeout(() => {
-      if (!this.terminated) fn();
-    }, ms);
+  /**
+   * Arms timer `kind` (a number of the concrete machine) to call {@link onTimer} after `ms`
+   * unless the transaction has terminated by then. The transaction and the kind ride along as
+   * timer arguments: no closure per timer (every transaction keeps one armed for its last
+   * seconds — Timer J, K, I, L, M or D).
+   */
+  protected schedule(ms: number, kind: number): Timer {
+    // A static function with arguments instead of a closure per timer: no allocation per arm.
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- static; it uses no `this`
+    return setTimeout(Transaction.fire, ms, this, kind);
   }
+
+  private static fire(tx: Transaction<string>, kind: number): void {
+    if (!tx.terminated) tx.onTimer(kind);
+  }
+
+  /** Timer `kind` (armed with {@link schedule}) fired while not terminated. */
+  protected abstract onTimer(kind: number): void;
 
   /** Clears a timer and returns the empty handle, so callers write `this.A = this.cancel(this.A)`. */
   protected cancel(timer: Timer | undefined): Timer | undefined {

@@ -6,6 +6,7 @@
  */
 import type { Buffer } from "node:buffer";
 import { createSocket, type Socket as UdpSocket, type RemoteInfo } from "node:dgram";
+import { lookup as dnsLookup, type LookupOneOptions } from "node:dns";
 import { createServer, connect, isIP, type Server, type Socket } from "node:net";
 import { LinekeyError } from "../../util/errors.ts";
 import { silentLogger, type Logger } from "../../util/logger.ts";
@@ -69,6 +70,24 @@ function isKeepAlive(buf: Buffer): boolean {
 
 function family(address: string): "IPv4" | "IPv6" {
   return isIP(address) === 6 ? "IPv6" : "IPv4";
+}
+
+/**
+ * The UDP sockets' address lookup. dgram resolves every destination with `dns.lookup`, which
+ * for an IP literal (nearly every SIP target) still costs a `process.nextTick` round per
+ * datagram; a literal is answered at once here, names still go to `dns.lookup`.
+ */
+function literalFirstLookup(
+  hostname: string,
+  options: LookupOneOptions,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const version = isIP(hostname);
+  if (version !== 0) {
+    callback(null, hostname, version);
+    return;
+  }
+  dnsLookup(hostname, options, callback);
 }
 
 /** SIP over UDP and TCP. Call {@link start} before use and {@link close} at the end. */
@@ -140,7 +159,7 @@ export class SipTransportLayer implements SipTransport {
   }
 
   async sendResponse(response: SipResponse): Promise<void> {
-    const via = response.topVia;
+    const via = response.peekTopVia();
     const route = via === undefined ? undefined : responseRoute(via);
     if (route === undefined) {
       throw new LinekeyError("SIP_ERR_TRANSPORT", "response has no usable top Via");
@@ -193,7 +212,7 @@ export class SipTransportLayer implements SipTransport {
 
   private async bindUdp(spec: ListenSpec): Promise<void> {
     const fam = family(spec.address);
-    const socket = createSocket({ type: fam === "IPv6" ? "udp6" : "udp4" });
+    const socket = createSocket({ type: fam === "IPv6" ? "udp6" : "udp4", lookup: literalFirstLookup });
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
       socket.bind(spec.port, spec.address, () => {
@@ -211,8 +230,10 @@ export class SipTransportLayer implements SipTransport {
     socket.on("error", (err) => {
       this.logger.warn("udp socket error", { err, local: `${listener.address}:${listener.port}` });
     });
+    // One Endpoint object for every datagram of this socket (transactions keep it).
+    const local: Endpoint = { address: listener.address, port: listener.port };
     socket.on("message", (buf: Buffer, rinfo: RemoteInfo) => {
-      this.onDatagram(buf, rinfo, listener);
+      this.onDatagram(buf, rinfo, local);
     });
     this.udp.push({ socket, listener });
   }
@@ -309,13 +330,15 @@ export class SipTransportLayer implements SipTransport {
   }
 
   private sendUdp(data: Buffer, address: string, port: number): Promise<void> {
-    const fam = isIP(address) === 6 ? "IPv6" : "IPv4";
-    const entry = this.udp.find((u) => u.listener.family === fam) ?? this.udp[0];
+    const ipVersion = isIP(address);
+    const fam = ipVersion === 6 ? "IPv6" : "IPv4";
+    const only = this.udp.length === 1 ? this.udp[0] : undefined;
+    const entry = only ?? this.udp.find((u) => u.listener.family === fam) ?? this.udp[0];
     if (entry === undefined) {
       return Promise.reject(new LinekeyError("SIP_ERR_TRANSPORT", "no UDP socket"));
     }
     // An IPv4 destination through an IPv6 socket needs the v4-mapped form.
-    const dest = entry.listener.family === "IPv6" && isIP(address) === 4 ? `::ffff:${address}` : address;
+    const dest = entry.listener.family === "IPv6" && ipVersion === 4 ? `::ffff:${address}` : address;
     return new Promise((resolve, reject) => {
       entry.socket.send(data, port, dest, (err) => {
         if (err)
@@ -327,12 +350,12 @@ export class SipTransportLayer implements SipTransport {
     });
   }
 
-  private onDatagram(buf: Buffer, rinfo: RemoteInfo, listener: BoundListener): void {
+  private onDatagram(buf: Buffer, rinfo: RemoteInfo, local: Endpoint): void {
     if (isKeepAlive(buf)) return;
     const info: ReceivedInfo = {
       transport: "udp",
       remote: { address: normalizeAddress(rinfo.address), port: rinfo.port },
-      local: { address: listener.address, port: listener.port },
+      local,
     };
     let message: SipMessage;
     try {
@@ -441,7 +464,12 @@ export class SipTransportLayer implements SipTransport {
         }
       }
     }
-    this.emitter.emit("message", { message, ...info });
+    this.emitter.emit("message", {
+      message,
+      transport: info.transport,
+      remote: info.remote,
+      local: info.local,
+    });
   }
 }
 

@@ -14,8 +14,19 @@ export const DEFAULT_SIP_PORT = 5060;
 
 /** `::ffff:192.0.2.1` (an IPv4 peer on a dual-stack socket) → `192.0.2.1`. */
 export function normalizeAddress(address: string): string {
+  // The usual case, a dotted IPv4 address, is already normal (and needs no new string).
+  if (isPlainIpv4(address)) return address;
   const lower = unbracket(address).toLowerCase();
   return lower.startsWith("::ffff:") && lower.includes(".") ? lower.slice(7) : lower;
+}
+
+function isPlainIpv4(s: string): boolean {
+  if (s.length === 0 || s.length > 15) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x2e && (c < 0x30 || c > 0x39)) return false;
+  }
+  return true;
 }
 
 /**
@@ -24,21 +35,23 @@ export function normalizeAddress(address: string): string {
  * its place; `received` is appended. Returns false when the top Via is missing or malformed.
  */
 export function stampReceived(request: SipRequest, remote: Endpoint): boolean {
-  let top: Via | undefined;
+  let current: Via | undefined;
   try {
-    top = request.topVia;
+    current = request.peekTopVia();
   } catch (err) {
     if (err instanceof SipParseError) return false;
     throw err;
   }
-  if (top === undefined) return false;
+  if (current === undefined) return false;
   const source = normalizeAddress(remote.address);
-  const differs = normalizeAddress(top.host) !== source;
-  if (!differs && !top.hasRport) return true;
+  const differs = normalizeAddress(current.host) !== source;
+  if (!differs && !current.hasRport) return true;
+  // The parse is shared with the message: stamp a copy and install it.
+  const top = current.clone();
   if (top.hasRport && top.rport === undefined) top.params.set("rport", String(remote.port));
   // RFC 3261 §18.2.1: received holds the bare address (IPv6 without brackets).
   top.params.set("received", source);
-  request.headers.replaceFirst("Via", top.toString());
+  request.replaceTopVia(top);
   return true;
 }
 
