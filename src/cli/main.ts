@@ -8,6 +8,7 @@ import { LinekeyError } from "../util/errors.ts";
 import { VERSION } from "../version.ts";
 import { resolveConfigDir } from "../config/config-dir.ts";
 import { consoleTarget } from "../mgmt/console-path.ts";
+import { loadLinekeyConfig } from "../config/linekey-conf.ts";
 import { attachConsole, runCommand } from "../mgmt/console-client.ts";
 import { runPhoneCommand } from "./phone-command.ts";
 
@@ -108,7 +109,9 @@ async function runServer(args: MainArgs): Promise<number> {
 }
 
 async function runRemote(args: MainArgs): Promise<number> {
-  const target = consoleTarget(resolveConfigDir(args.configDir).dir);
+  // The same address the server computed: linekey.conf's console_socket when set, else derived.
+  const { consoleSocket } = loadLinekeyConfig(args.configDir).general;
+  const target = consoleTarget(resolveConfigDir(args.configDir).dir, undefined, { consoleSocket });
   if (args.command !== undefined) {
     const outcome = await runCommand(target, args.command, { timeoutMs: 10_000 });
     process.stdout.write(
@@ -137,7 +140,6 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (rpcAt >= 0) {
     const pre = parseArgs(argv.slice(0, rpcAt));
-    const { loadLinekeyConfig } = await import("../config/linekey-conf.ts");
     const { runRpcCli } = await import("../mgmt/rpc-server.ts");
     return runRpcCli(loadLinekeyConfig(pre.configDir).general, argv.slice(rpcAt + 1), (t) =>
       process.stdout.write(t),

@@ -124,6 +124,41 @@ describe("the linekey command", () => {
     assert.equal(existsSync(missing), false);
   });
 
+  it("-rx finds a server whose linekey.conf sets console_socket", async () => {
+    const other = mkdtempSync(join(tmpdir(), "linekey-sock-"));
+    const sock = join(other, "custom.ctl");
+    writeFileSync(join(other, "sccp.conf"), `[general]\nbindaddr=127.0.0.1\nport=${await freePort()}\n`);
+    writeFileSync(
+      join(other, "linekey.conf"),
+      `[general]\nconsole_socket = ${sock}\n[sip]\nbindaddr = 127.0.0.1\nudp_port = 0\ntcp_port = 0\n`,
+    );
+    const env = { ...process.env };
+    delete env.LINEKEY_CONSOLE;
+    const srv = spawn(process.execPath, [BIN, "--config", other], {
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    srv.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!err.includes("ready")) {
+        if (srv.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const r = spawnSync(process.execPath, [BIN, "--config", other, "-rx", "core show version"], {
+        encoding: "utf8",
+        timeout: 30_000,
+        env,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^Linekey /);
+    } finally {
+      srv.kill("SIGKILL");
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it("stops cleanly on SIGTERM", async () => {
     const exited = new Promise<number | null>((resolve) => server.once("exit", (code) => resolve(code)));
     server.kill("SIGTERM");
