@@ -102,8 +102,9 @@ export function callInfoUpdate(
   let to: NameAddress;
   let callId: string;
   try {
-    from = msg.from;
-    to = msg.to;
+    // Read only (the shared parses, no copies).
+    from = msg.peekFrom();
+    to = msg.peekTo();
     callId = msg.callId;
   } catch {
     return -1;
@@ -253,12 +254,12 @@ export function isPrivatePickup(sca: ScaContext, req: SipRequest): boolean {
     if (line === undefined) return false;
     const parsed = parseCallInfo(line.value);
     if (parsed === undefined || (parsed.index === 0 && parsed.state === undefined)) return false;
-    if (req.to.tag !== undefined) return false;
-    const fromTag = req.from.tag;
+    if (req.toTag !== undefined) return false;
+    const fromTag = req.fromTag;
     if (fromTag === undefined || fromTag === "") return false;
     const contact = contactUri(req);
-    const fromAor = canonicalAor(req.from.uri, contact);
-    if (fromAor === undefined || fromAor !== extractAor(req.to.uri)) return false;
+    const fromAor = canonicalAor(req.peekFrom().uri, contact);
+    if (fromAor === undefined || fromAor !== extractAor(req.peekTo().uri)) return false;
     return sca.appearances.stateForIndex(fromAor, parsed.index) === "held-private";
   } catch {
     return false;

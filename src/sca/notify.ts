@@ -5,7 +5,7 @@
  * which retransmits over UDP until a final response. A NOTIFY answered with an error or not
  * answered is only logged: the subscription stays (§4.1, Kamailio's removal code is unreachable).
  */
-import { SipHeaders } from "../sip/message/headers.ts";
+import { SipHeaders, type SipHeader } from "../sip/message/headers.ts";
 import { SipRequest, type SipResponse } from "../sip/message/message.ts";
 import { parseNameAddr } from "../sip/message/name-addr.ts";
 import { parseSipUri, unbracket } from "../sip/message/uri.ts";
@@ -54,9 +54,34 @@ interface SharedHeaders {
   readonly subscriptionState: string;
 }
 
+/** Header keys of a NOTIFY as {@link Notifier} builds it (without its first, Route, when none). */
+const NOTIFY_KEYS: readonly string[] = [
+  "route",
+  "to",
+  "from",
+  "cseq",
+  "call-id",
+  "max-forwards",
+  "content-length",
+  "user-agent",
+  "contact",
+  "call-info",
+  "event",
+  "subscription-state",
+];
+
+/** Next hops remembered (see Notifier#hop). */
+const MAX_HOPS = 65536;
+
+/** What a log line says about a NOTIFY (read only when there is something to log). */
+function describe(req: SipRequest): { to: string; callId: string | undefined; cseq: string | undefined } {
+  return { to: req.uri, callId: req.header("Call-ID"), cseq: req.header("CSeq") };
+}
+
 /** Builds and sends SCA NOTIFYs. */
 export class Notifier {
   readonly stats: NotifyStats = { sent: 0, succeeded: 0, failed: 0 };
+  private readonly hops = new Map<string, TransportTarget | undefined>();
   /** When set, NOTIFY CSeqs above the persisted ceiling wait for the database (store.ts). */
   leases: CseqLeases | undefined;
 
@@ -122,22 +147,26 @@ export class Notifier {
       uri = routeUri(firstRoute) ?? uri;
       routes = [...routes.slice(1), `<${source.subscriber}>`];
     }
-    const headers = new SipHeaders();
-    if (routes.length > 0) headers.append("Route", routes.join(", "));
-    headers
-      .append("To", `<${source.aor}>;tag=${source.dialog.fromTag}`)
-      .append("From", `<${source.aor}>;tag=${source.dialog.toTag}`)
-      .append("CSeq", `${cseq} NOTIFY`)
-      .append("Call-ID", source.dialog.callId)
-      .append("Max-Forwards", "70")
-      .append("Content-Length", "0")
-      .append("User-Agent", this.deps.settings.userAgent)
-      .append("Contact", shared.contact)
-      .append("Call-Info", shared.callInfo)
-      .append("Event", shared.event)
-      .append("Subscription-State", shared.subscriptionState);
+    // The lines as a list with their keys, in one go: a NOTIFY per subscriber per call event
+    // is the module's busiest path, and the names (hence the keys) are always these.
+    const list: SipHeader[] = [];
+    if (routes.length > 0) list.push({ name: "Route", value: routes.join(", ") });
+    list.push(
+      { name: "To", value: `<${source.aor}>;tag=${source.dialog.fromTag}` },
+      { name: "From", value: `<${source.aor}>;tag=${source.dialog.toTag}` },
+      { name: "CSeq", value: `${cseq} NOTIFY` },
+      { name: "Call-ID", value: source.dialog.callId },
+      { name: "Max-Forwards", value: "70" },
+      { name: "Content-Length", value: "0" },
+      { name: "User-Agent", value: this.deps.settings.userAgent },
+      { name: "Contact", value: shared.contact },
+      { name: "Call-Info", value: shared.callInfo },
+      { name: "Event", value: shared.event },
+      { name: "Subscription-State", value: shared.subscriptionState },
+    );
+    const keys = list.length === NOTIFY_KEYS.length ? NOTIFY_KEYS.slice() : NOTIFY_KEYS.slice(1);
     try {
-      return new SipRequest({ method: "NOTIFY", uri, headers });
+      return new SipRequest({ method: "NOTIFY", uri, headers: SipHeaders.adopt(list, keys) });
     } catch (err) {
       this.deps.log.warn("cannot build SCA NOTIFY", { subscriber: source.subscriber, err });
       return undefined;
@@ -170,7 +199,7 @@ export class Notifier {
   }
 
   private queueSend(sub: Subscription | undefined, req: SipRequest, extraGate?: Promise<unknown>): void {
-    const target = nextHop(req);
+    const target = this.hop(req);
     if (sub === undefined) {
       if (extraGate === undefined) this.transmit(req, target);
       else void extraGate.catch(() => undefined).then(() => this.transmit(req, target));
@@ -185,9 +214,22 @@ export class Notifier {
     sub.outbox.push(() => this.transmit(req, target), gate);
   }
 
+  /**
+   * The next hop of a NOTIFY ({@link nextHop}), remembered by the Route or Request-URI text it
+   * comes from: every call event NOTIFYs the same few subscribers again.
+   */
+  private hop(req: SipRequest): TransportTarget | undefined {
+    const key = req.headers.get("Route") ?? req.uri;
+    if (this.hops.has(key)) return this.hops.get(key);
+    const target = nextHop(req);
+    // Bounded (the subscriber URIs come from phones): start over when full.
+    if (this.hops.size >= MAX_HOPS) this.hops.clear();
+    this.hops.set(key, target);
+    return target;
+  }
+
   private transmit(req: SipRequest, target: TransportTarget | undefined): void {
     this.stats.sent++;
-    const what = { to: req.uri, callId: req.header("Call-ID"), cseq: req.header("CSeq") };
     this.deps.sender.sendRequest(req, target).then(
       (res) => {
         if (res.status >= 200 && res.status < 300) {
@@ -195,11 +237,11 @@ export class Notifier {
           return;
         }
         this.stats.failed++;
-        this.deps.log.warn("SCA NOTIFY failed", { ...what, status: res.status, reason: res.reason });
+        this.deps.log.warn("SCA NOTIFY failed", { ...describe(req), status: res.status, reason: res.reason });
       },
       (err: unknown) => {
         this.stats.failed++;
-        this.deps.log.warn("SCA NOTIFY not delivered", { ...what, err });
+        this.deps.log.warn("SCA NOTIFY not delivered", { ...describe(req), err });
       },
     );
   }

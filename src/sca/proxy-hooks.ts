@@ -57,10 +57,10 @@ interface InviteRecord {
 function transactionKey(msg: {
   callId: string;
   cseq: { seq: number };
-  from: { tag: string | undefined };
+  fromTag: string | undefined;
 }): string | undefined {
   try {
-    return `${msg.callId}\n${msg.cseq.seq}\n${msg.from.tag ?? ""}`;
+    return `${msg.callId}\n${msg.cseq.seq}\n${msg.fromTag ?? ""}`;
   } catch {
     return undefined;
   }

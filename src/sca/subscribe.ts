@@ -74,12 +74,12 @@ function requestSubscription(
     }
     const max = event === "line-seize" ? ctx.settings.lineSeizeMaxExpires : ctx.settings.callInfoMaxExpires;
     if (expires > max) expires = max;
-    const to = req.to;
+    const to = req.peekTo();
     if (req.callId === "") return undefined;
     if (!/^\d+$/.test(String(req.cseq.seq))) return undefined;
     const subscriber = contactUri(req);
     if (subscriber === undefined) return undefined;
-    const from = req.from;
+    const from = req.peekFrom();
     if (from.tag === undefined || from.tag === "") return undefined;
     // The Request-URI must parse.
     const _ruri = req.requestUri;
@@ -133,7 +133,7 @@ export function handleSubscribe(ctx: ScaContext, req: SipRequest, tx: ReplyChann
   // sl puts the same generated tag on every reply of a request without one.
   let requestToTag: string | undefined;
   try {
-    requestToTag = req.to.tag;
+    requestToTag = req.toTag;
   } catch {
     requestToTag = undefined;
   }

@@ -143,6 +143,37 @@ function adapterSuite(backend: Backend): void {
       });
     });
 
+    it("still refuses the outer handle in later transactions, one after another and side by side", async () => {
+      await withDb(backend, async (db) => {
+        // The scope tracking is switched off between transactions (tx-scope.ts); each new
+        // transaction must switch it on again, also while another one is still running.
+        for (let round = 0; round < 3; round++) {
+          await db.transaction(async (tx) => {
+            await assert.rejects(db.get("SELECT 1 AS one"), {
+              code: "STORE_ERR_QUERY",
+              message: /tx handle/,
+            });
+            await tx.run("INSERT INTO t (k, n) VALUES (?, ?)", [`r${round}`, round]);
+          });
+          // Outside any transaction the outer handle works.
+          assert.equal((await db.get<{ one: number }>("SELECT 1 AS one"))?.one, 1);
+        }
+        let release = (): void => undefined;
+        const held = new Promise<void>((r) => (release = r));
+        const first = db.transaction(async (tx) => {
+          await held;
+          await assert.rejects(db.get("SELECT 1 AS one"), { code: "STORE_ERR_QUERY", message: /tx handle/ });
+          await tx.run("INSERT INTO t (k, n) VALUES (?, ?)", ["held", 9]);
+        });
+        // A chain started outside the transaction is not blamed while it runs.
+        const outside = db.get<{ one: number }>("SELECT 1 AS one");
+        release();
+        await first;
+        assert.equal((await outside)?.one, 1);
+        assert.deepEqual((await keys(db)).sort(), ["held", "r0", "r1", "r2"]);
+      });
+    });
+
     it("lets outside work proceed while a transaction waits, without deadlock", async () => {
       await withDb(backend, async (db) => {
         let release = (): void => {};

@@ -28,3 +28,37 @@ test("once fires one time and off detaches", () => {
   assert.equal(n, 11);
   assert.equal(e.listenerCount("x"), 0);
 });
+
+test("listeners added or removed during an emit take effect from the next emit", () => {
+  const e = new TypedEmitter<{ x: [] }>();
+  const calls: string[] = [];
+  // A single listener that adds another: the new one is not called in the same emit.
+  e.once("x", () => {
+    calls.push("first");
+    e.on("x", () => calls.push("added"));
+  });
+  e.emit("x");
+  assert.deepEqual(calls, ["first"]);
+  e.emit("x");
+  assert.deepEqual(calls, ["first", "added"]);
+  // Several listeners: one removing the next does not stop it this time.
+  const e2 = new TypedEmitter<{ y: [] }>();
+  const seen: string[] = [];
+  let offB = (): void => undefined;
+  e2.on("y", () => {
+    seen.push("a");
+    offB();
+  });
+  offB = e2.on("y", () => seen.push("b"));
+  e2.emit("y");
+  e2.emit("y");
+  assert.deepEqual(seen, ["a", "b", "a"]);
+});
+
+test("an emitter without listeners has nothing to emit to or clear", () => {
+  const e = new TypedEmitter<{ z: [number] }>();
+  e.emit("z", 1);
+  e.removeAllListeners();
+  assert.equal(e.listenerCount("z"), 0);
+  e.off("z", () => undefined);
+});

@@ -282,8 +282,10 @@ export class SipHeaders implements Iterable<SipHeader> {
 
   /** Removes every line of that header; returns how many were removed. */
   delete(name: string): number {
-    this.modify();
     const key = headerKey(name);
+    // Nothing to remove (the usual case for a strip like Call-Info's): no change at all.
+    if (this.firstPosition(key) < 0) return 0;
+    this.modify();
     const before = this.list.length;
     const list: SipHeader[] = [];
     const keys: string[] = [];
@@ -306,11 +308,11 @@ export class SipHeaders implements Iterable<SipHeader> {
    * values (`Via: a, b`) only `a` is removed and the line keeps `b` as written.
    */
   shift(name: string): string | undefined {
-    this.modify();
     const key = headerKey(name);
     const i = this.firstPosition(key);
     const line = this.list[i];
     if (line === undefined) return undefined;
+    this.modify();
     if (isListKey(key)) {
       const comma = indexOfTopLevel(line.value, ",");
       if (comma >= 0) {

@@ -68,7 +68,9 @@ export class Params implements Iterable<Param> {
 
   /** `;a=b;c` (empty string when there are none). */
   toString(): string {
-    return this.list.map((p) => (p.value === null ? `;${p.name}` : `;${p.name}=${p.value}`)).join("");
+    let s = "";
+    for (const p of this.list) s += p.value === null ? `;${p.name}` : `;${p.name}=${p.value}`;
+    return s;
   }
 
   private index(name: string): number {

@@ -125,12 +125,10 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
    * seconds — Timer J, K, I, L, M or D).
    */
   protected schedule(ms: number, kind: number): Timer {
-    // A static function with arguments instead of a closure per timer: no allocation per arm.
-    // eslint-disable-next-line @typescript-eslint/unbound-method -- static; it uses no `this`
     return setTimeout(Transaction.fire, ms, this, kind);
   }
 
-  private static fire(tx: Transaction<string>, kind: number): void {
+  private static fire(this: void, tx: Transaction<string>, kind: number): void {
     if (!tx.terminated) tx.onTimer(kind);
   }
 
