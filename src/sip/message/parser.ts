@@ -206,7 +206,7 @@ function readHeaders(
       // A continuation line: the CRLF goes, the leading white space stays (it is LWS = SP).
       const last = values.length - 1;
       if (last < 0) throw partialFailure(where, "Continuation line before the first header", raw);
-      values[last] += line;
+      values[last] = (values[last] ?? "") + line;
       folded = true;
       continue;
     }

@@ -44,6 +44,11 @@ export interface TransactionOptions {
   readonly logger: Logger;
 }
 
+/** The callback of every transaction timer: the transaction and the timer ride as arguments. */
+function fireTimer(tx: Transaction<string>, kind: number): void {
+  tx.fireTimer(kind);
+}
+
 /** Base of the four machines. */
 export abstract class Transaction<S extends string> extends TypedEmitter<TransactionEvents<S>> {
   abstract readonly kind: TransactionKind;
@@ -125,11 +130,12 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
    * seconds — Timer J, K, I, L, M or D).
    */
   protected schedule(ms: number, kind: number): Timer {
-    return setTimeout(Transaction.fire, ms, this, kind);
+    return setTimeout(fireTimer, ms, this, kind);
   }
 
-  private static fire(this: void, tx: Transaction<string>, kind: number): void {
-    if (!tx.terminated) tx.onTimer(kind);
+  /** @internal A timer armed with {@link schedule} fired. */
+  fireTimer(kind: number): void {
+    if (!this.terminated) this.onTimer(kind);
   }
 
   /** Timer `kind` (armed with {@link schedule}) fired while not terminated. */
