@@ -21,14 +21,16 @@ interface Step {
 
 /** Ordered, optionally gated, sends for one subscription. */
 export class Outbox {
-  private readonly queue: Step[] = [];
+  // Created when a step has to wait, dropped once drained: every stored subscription has an
+  // outbox, nearly always empty.
+  private queue: Step[] | undefined;
   private draining: Promise<void> | undefined;
 
   constructor(private readonly log: Logger) {}
 
   /** True when nothing is waiting. */
   get idle(): boolean {
-    return this.draining === undefined && this.queue.length === 0;
+    return this.draining === undefined && (this.queue === undefined || this.queue.length === 0);
   }
 
   /**
@@ -40,8 +42,14 @@ export class Outbox {
       this.safely(run);
       return;
     }
-    this.queue.push({ gate, run });
-    this.draining ??= this.drain();
+    (this.queue ??= []).push({ gate, run });
+    if (this.draining === undefined) {
+      const draining = this.drain();
+      // drain() ran to its end at once when every gate had settled already (it then dropped the
+      // queue): only a drain still waiting is remembered, or this outbox would look busy forever
+      // and never run another step.
+      if (!this.queueDropped()) this.draining = draining;
+    }
   }
 
   /** Resolves once everything queued so far has run. */
@@ -50,14 +58,19 @@ export class Outbox {
   }
 
   private async drain(): Promise<void> {
-    for (let step = this.queue.shift(); step !== undefined; step = this.queue.shift()) {
+    for (let step = this.queue?.shift(); step !== undefined; step = this.queue?.shift()) {
       if (step.gate !== undefined && !settledGates.has(step.gate)) {
         await step.gate.catch(() => undefined);
         settledGates.add(step.gate);
       }
       this.safely(step.run);
     }
+    this.queue = undefined;
     this.draining = undefined;
+  }
+
+  private queueDropped(): boolean {
+    return this.queue === undefined;
   }
 
   private safely(run: () => void): void {
