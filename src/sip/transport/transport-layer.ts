@@ -90,6 +90,22 @@ function literalFirstLookup(
   dnsLookup(hostname, options, callback);
 }
 
+/**
+ * Wanted receive buffer of a UDP socket. The kernel default (about 200 KB, some 100 datagrams)
+ * overflows while the single event loop is busy — a database commit, a burst of NOTIFY answers
+ * after a call event — and every datagram lost there costs a retransmission 500 ms later. The
+ * kernel caps the value at net.core.rmem_max.
+ */
+const UDP_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
+function raiseReceiveBuffer(socket: UdpSocket): void {
+  try {
+    if (socket.getRecvBufferSize() < UDP_RECEIVE_BUFFER) socket.setRecvBufferSize(UDP_RECEIVE_BUFFER);
+  } catch {
+    // Not allowed or not supported here: the default stays.
+  }
+}
+
 /** SIP over UDP and TCP. Call {@link start} before use and {@link close} at the end. */
 export class SipTransportLayer implements SipTransport {
   private readonly logger: Logger;
@@ -220,6 +236,7 @@ export class SipTransportLayer implements SipTransport {
         resolve();
       });
     });
+    raiseReceiveBuffer(socket);
     const bound = socket.address();
     const listener: BoundListener = {
       transport: "udp",
