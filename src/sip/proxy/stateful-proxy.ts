@@ -437,6 +437,9 @@ export class StatefulProxy {
     const b = rc.branches.find((x) => x.final === best) ?? rc.branches[0];
     this.notify("onResponse", (o) => o.onResponse?.(out, b?.request ?? rc.req, rc.ctx));
     this.safeRespond(rc.tx, out);
+    // Kept with the response context until the transaction ends: compacted (SipMessage#compact).
+    for (const f of finals) if (f.kind === "received") f.response.compact();
+    rc.req.compact();
   }
 
   private forwardResponse(rc: ResponseContext, b: Branch, res: SipResponse): void {
@@ -448,6 +451,11 @@ export class StatefulProxy {
     if (!out.headers.has("Via")) return;
     this.notify("onResponse", (o) => o.onResponse?.(out, b.request, rc.ctx));
     this.safeRespond(rc.tx, out);
+    if (res.status >= 200) {
+      // Kept with the response context until the transaction ends: compacted (SipMessage#compact).
+      res.compact();
+      rc.req.compact();
+    }
   }
 
   private cancelBranch(b: Branch): void {
