@@ -234,12 +234,21 @@ interface Step {
   serverCpuMsPerItem: number;
 }
 
+/**
+ * SIPp's socket buffers (default 64 KB). The NOTIFYs of a call event come as a burst of a dozen
+ * datagrams per cycle; with SIPp's default the kernel dropped them at SIPp's socket (seen in
+ * /proc/net/udp), and the bench counted the load generator's losses as the server's failures.
+ */
+const SIPP_BUFFER = ["-buff_size", String(4 * 1024 * 1024)];
+
 /** Runs SIPp to completion; returns its exit code and the last line of its statistics. */
 async function runSipp(
   args: string[],
   statFile: string,
 ): Promise<{ code: number | null; successful: number; failed: number; seconds: number }> {
-  const child = spawn("sipp", [...args, "-trace_stat", "-stf", statFile, "-fd", "3600"], { stdio: "ignore" });
+  const child = spawn("sipp", [...args, ...SIPP_BUFFER, "-trace_stat", "-stf", statFile, "-fd", "3600"], {
+    stdio: "ignore",
+  });
   const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
   const lines = readFileSync(statFile, "utf8").trim().split("\n");
   const head = (lines[0] ?? "").split(";");
@@ -365,7 +374,18 @@ export async function run(argv: string[]): Promise<unknown> {
     writeFileSync(join(dir, "uas.xml"), UAS_XML);
     uas = spawn(
       "sipp",
-      ["-sf", join(dir, "uas.xml"), "-i", "127.0.0.1", "-p", String(uasPort), "-nostdin", "-timeout", "3600"],
+      [
+        "-sf",
+        join(dir, "uas.xml"),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        String(uasPort),
+        "-nostdin",
+        "-timeout",
+        "3600",
+        ...SIPP_BUFFER,
+      ],
       {
         stdio: "ignore",
       },
