@@ -5,7 +5,7 @@
 import { SipParseError } from "./parse-error.ts";
 import { isToken, isWs, isWsCode, quote, readQuoted, skipWs, trimLws } from "./lexer.ts";
 import { Params, parseHeaderParams, unquoteParam } from "./params.ts";
-import { parseUri, type Uri } from "./uri.ts";
+import { isValidUri, parseUri, type Uri } from "./uri.ts";
 
 /** A parsed name-addr or addr-spec with its header parameters. */
 export class NameAddress {
@@ -97,13 +97,16 @@ function indexOfUnquoted(s: string, ch: string): number {
   return -1;
 }
 
+function malformed(what: string): SipParseError {
+  return new SipParseError(`Malformed ${what} header`);
+}
+
 /**
  * Parses one name-addr or addr-spec followed by header parameters. `what` names the header for
  * error reasons ("From", "Contact", …).
  */
 export function parseNameAddr(value: string, what = "address"): NameAddress {
   const s = trimLws(value);
-  const bad = (): SipParseError => new SipParseError(`Malformed ${what} header`);
   let i = 0;
   let displayName: string | undefined;
   let rawDisplayName: string | undefined;
@@ -113,14 +116,14 @@ export function parseNameAddr(value: string, what = "address"): NameAddress {
     displayName = q.value;
     rawDisplayName = s.slice(0, q.end);
     i = skipWs(s, q.end);
-    if (s[i] !== "<") throw bad();
+    if (s[i] !== "<") throw malformed(what);
   } else {
     const lt = indexOfUnquoted(s, "<");
     if (lt >= 0) {
       // display-name = *(token LWS): tokens only. RFC 4475 §3.1.1.6 accepts no LWS before "<".
       const name = trimLws(s.slice(0, lt));
       if (name !== "") {
-        if (!name.split(/[ \t]+/).every(isToken)) throw bad();
+        if (!name.split(/[ \t]+/).every(isToken)) throw malformed(what);
         displayName = name;
         rawDisplayName = name;
       }
@@ -131,10 +134,10 @@ export function parseNameAddr(value: string, what = "address"): NameAddress {
   let bracketed: boolean;
   if (s[i] === "<") {
     const gt = s.indexOf(">", i);
-    if (gt < 0) throw bad();
+    if (gt < 0) throw malformed(what);
     uri = s.slice(i + 1, gt);
     // RFC 4475 §3.1.2.14: no white space inside the angle brackets.
-    if (uri === "" || isWs(uri[0]) || isWs(uri[uri.length - 1])) throw bad();
+    if (uri === "" || isWs(uri[0]) || isWs(uri[uri.length - 1])) throw malformed(what);
     bracketed = true;
     i = gt + 1;
   } else {
@@ -147,20 +150,17 @@ export function parseNameAddr(value: string, what = "address"): NameAddress {
       end++;
     }
     uri = s.slice(i, end);
-    if (/[?,]/.test(uri)) throw bad();
+    if (/[?,]/.test(uri)) throw malformed(what);
     bracketed = false;
     i = end;
   }
-  try {
-    parseUri(uri);
-  } catch {
-    throw bad();
-  }
+  // Checked only: the NameAddress keeps the text, and most are never asked for the parsed URI.
+  if (!isValidUri(uri)) throw malformed(what);
   let params: Params;
   try {
     params = parseHeaderParams(s, i, what);
   } catch (err) {
-    throw err instanceof SipParseError ? err : bad();
+    throw err instanceof SipParseError ? err : malformed(what);
   }
   return new NameAddress({ uri, displayName, rawDisplayName, params, bracketed });
 }

@@ -16,8 +16,9 @@ export interface Param {
 export class Params implements Iterable<Param> {
   private readonly list: Param[];
 
-  constructor(list: Iterable<Param> = []) {
-    this.list = [...list];
+  constructor(list?: Iterable<Param>) {
+    // Most lists start empty (the parsers append): no copy of a default array then.
+    this.list = list === undefined ? [] : Array.isArray(list) ? (list as Param[]).slice() : [...list];
   }
 
   get size(): number {

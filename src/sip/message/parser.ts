@@ -82,16 +82,6 @@ function looksLikeRequest(startLine: string): boolean | undefined {
   return undefined;
 }
 
-interface HeadLines {
-  readonly startLine: string;
-  readonly lines: string[];
-}
-
-function splitHead(head: string): HeadLines {
-  const lines = head.split("\r\n");
-  return { startLine: lines[0] ?? "", lines: lines.slice(1) };
-}
-
 /** True when the text has a CR not followed by LF, or an LF not preceded by CR. */
 function hasBareCrOrLf(text: string): boolean {
   for (let i = text.indexOf("\r"); i >= 0; i = text.indexOf("\r", i + 1)) {
@@ -189,7 +179,7 @@ function partialFailure(where: FailureContext, reason: string, raw: RawHeaders):
  * per-line search for a bare CR or LF (only needed when the header section has one at all).
  */
 function readHeaders(
-  lines: string[],
+  lines: readonly string[],
   checkBare: boolean,
   sectionText: string,
   where: FailureContext,
@@ -197,7 +187,9 @@ function readHeaders(
   const raw: RawHeaders = { names: [], keys: [], values: [] };
   const { names, keys, values } = raw;
   let folded = false;
-  for (const line of lines) {
+  // lines[0] is the start line.
+  for (let n = 1; n < lines.length; n++) {
+    const line = lines[n] ?? "";
     if (checkBare && (line.includes("\r") || line.includes("\n"))) {
       throw partialFailure(where, "Bare CR or LF in header section", raw);
     }
@@ -302,7 +294,8 @@ function splitTopLevelSingle(value: string): string[] | undefined {
 function validateHeaders(headers: SipHeaders, method: string | undefined): ParsedHeaders {
   const counts = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
   const first: (SipHeader | undefined)[] = new Array<SipHeader | undefined>(12);
-  let lists: SipHeader[][] | undefined;
+  // The list headers' lines, by id; created for the ids present only.
+  const lists: (SipHeader[] | undefined)[] = [];
   const size = headers.size;
   for (let i = 0; i < size; i++) {
     const id = CHECKED.get(headers.keyAt(i) ?? "");
@@ -311,10 +304,7 @@ function validateHeaders(headers: SipHeaders, method: string | undefined): Parse
     if (line === undefined) continue;
     if (counts[id] === 0) first[id] = line;
     counts[id] = (counts[id] ?? 0) + 1;
-    if (id === VIA || id >= CONTACT) {
-      lists ??= [[], [], [], [], [], [], [], [], [], [], [], []];
-      lists[id]?.push(line);
-    }
+    if (id === VIA || id >= CONTACT) (lists[id] ??= []).push(line);
   }
   for (const id of REQUIRED) {
     if (counts[id] === 0) throw new SipParseError(`Missing ${CHECKED_NAMES[id] ?? ""} header`);
@@ -323,7 +313,7 @@ function validateHeaders(headers: SipHeaders, method: string | undefined): Parse
     if ((counts[id] ?? 0) > 1) throw new SipParseError(`Multiple ${CHECKED_NAMES[id] ?? ""} headers`);
   }
   let topVia: readonly [string, Via] | undefined;
-  for (const line of lists?.[VIA] ?? []) {
+  for (const line of lists[VIA] ?? []) {
     const parts = listElements(line.value);
     if (parts === undefined || parts.includes("")) throw new SipParseError("Malformed Via header");
     for (const p of parts) {
@@ -338,7 +328,7 @@ function validateHeaders(headers: SipHeaders, method: string | undefined): Parse
   if ((first[CALL_ID]?.value ?? "") === "") throw new SipParseError("Malformed Call-ID header");
   for (const id of NAME_ADDR_LISTS) {
     const name = CHECKED_NAMES[id] ?? "";
-    for (const line of lists?.[id] ?? []) {
+    for (const line of lists[id] ?? []) {
       const parts = listElements(line.value);
       if (parts === undefined || parts.includes("")) throw new SipParseError(`Malformed ${name} header`);
       for (const p of parts) if (!(id === CONTACT && p === "*")) parseNameAddr(p, name);
@@ -400,7 +390,8 @@ function parse(buf: Buffer, options: ParseOptions): SipMessage {
   const headBytes = buf.subarray(start, headEnd);
   const encoding: HeaderEncoding = isUtf8(headBytes) ? "utf8" : "latin1";
   const headText = headBytes.toString(encoding);
-  const { startLine, lines } = splitHead(headText);
+  const lines = headText.split("\r\n");
+  const startLine = lines[0] ?? "";
   const isRequest = looksLikeRequest(startLine);
   const method = isRequest === true ? startLine.slice(0, startLine.indexOf(" ")) : undefined;
   const firstCrlf = headText.indexOf("\r\n");

@@ -203,10 +203,12 @@ function parsePort(s: string): number {
   return port;
 }
 
-/** `;name[=value]…` (starting with ";", or "" for none). */
-function parseUriParams(s: string): Params {
-  const params = new Params();
-  if (s === "") return params;
+/**
+ * `;name[=value]…` (starting with ";", or "" for none). With `into` undefined the parameters are
+ * only checked (see {@link isValidUri}).
+ */
+function parseUriParams(s: string, into: Params | undefined): void {
+  if (s === "") return;
   let start = 1;
   for (;;) {
     const semi = s.indexOf(";", start);
@@ -217,34 +219,43 @@ function parseUriParams(s: string): Params {
     if (!isEscaped(name, PARAM_CHARS, false) || (value !== null && !isEscaped(value, PARAM_CHARS, false))) {
       throw bad();
     }
-    params.append(name, value);
-    if (semi < 0) return params;
+    into?.append(name, value);
+    if (semi < 0) return;
     start = semi + 1;
   }
 }
 
-/** Parses `host[:port]` where host may be an IPv6 reference. */
-export function parseHostPort(s: string): { host: string; port: number | undefined } {
-  let host: string;
-  let rest: string;
-  if (s.startsWith("[")) {
+/** Checks `host[:port]` (host may be an IPv6 reference); returns the index of the ":" or -1. */
+function checkHostPort(s: string): number {
+  let hostEnd: number;
+  if (s.charCodeAt(0) === 0x5b) {
     const close = s.indexOf("]");
     if (close < 0) throw bad();
-    host = s.slice(0, close + 1);
-    rest = s.slice(close + 1);
-    if (!IPV6_REF_RE.test(host)) throw bad();
+    hostEnd = close + 1;
+    if (!IPV6_REF_RE.test(s.slice(0, hostEnd))) throw bad();
   } else {
     const colon = s.indexOf(":");
-    host = colon < 0 ? s : s.slice(0, colon);
-    rest = colon < 0 ? "" : s.slice(colon);
-    if (!isHostname(host)) throw bad();
+    hostEnd = colon < 0 ? s.length : colon;
+    if (!isHostname(colon < 0 ? s : s.slice(0, colon))) throw bad();
   }
-  if (rest === "") return { host, port: undefined };
-  if (!rest.startsWith(":")) throw bad();
-  return { host, port: parsePort(rest.slice(1)) };
+  if (hostEnd === s.length) return -1;
+  if (s.charCodeAt(hostEnd) !== 0x3a) throw bad();
+  parsePort(s.slice(hostEnd + 1));
+  return hostEnd;
 }
 
-function parseSip(scheme: "sip" | "sips", rest: string): SipUri {
+/** Parses `host[:port]` where host may be an IPv6 reference. */
+export function parseHostPort(s: string): { host: string; port: number | undefined } {
+  const colon = checkHostPort(s);
+  if (colon < 0) return { host: s, port: undefined };
+  return { host: s.slice(0, colon), port: parsePort(s.slice(colon + 1)) };
+}
+
+/**
+ * Parses (or, with `build` false, only checks: same grammar, no objects) the part of a sip: or
+ * sips: URI after the scheme.
+ */
+function parseSip(scheme: "sip" | "sips", rest: string, build: boolean): SipUri | undefined {
   let user: string | undefined;
   let password: string | undefined;
   // The user part may contain ; ? / (RFC 3261 user-unreserved) but never an unescaped "@".
@@ -265,9 +276,10 @@ function parseSip(scheme: "sip" | "sips", rest: string): SipUri {
   const close = beforeHeaders.startsWith("[") ? beforeHeaders.indexOf("]") : -1;
   const semi = beforeHeaders.indexOf(";", Math.max(close, 0));
   const hostPort = semi < 0 ? beforeHeaders : beforeHeaders.slice(0, semi);
-  const { host, port } = parseHostPort(hostPort);
-  const params = parseUriParams(semi < 0 ? "" : beforeHeaders.slice(semi));
-  const headers: UriHeader[] = [];
+  const colon = checkHostPort(hostPort);
+  const params = build ? new Params() : undefined;
+  parseUriParams(semi < 0 ? "" : beforeHeaders.slice(semi), params);
+  const headers: UriHeader[] | undefined = build ? [] : undefined;
   if (headerText !== undefined) {
     for (const h of headerText.split("&")) {
       const eq = h.indexOf("=");
@@ -275,29 +287,54 @@ function parseSip(scheme: "sip" | "sips", rest: string): SipUri {
       const name = h.slice(0, eq);
       const value = h.slice(eq + 1);
       if (!isEscaped(name, HEADER_CHARS, false) || !isEscaped(value, HEADER_CHARS, true)) throw bad();
-      headers.push({ name, value });
+      headers?.push({ name, value });
     }
   }
+  if (params === undefined || headers === undefined) return undefined;
+  const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
+  const port = colon < 0 ? undefined : parsePort(hostPort.slice(colon + 1));
   return new SipUri({ scheme, user, password, host, port, params, headers });
 }
 
-/** Parses any absolute URI; `sip:`, `sips:` and `tel:` are parsed fully. Throws SipParseError. */
-export function parseUri(text: string): Uri {
+/** The scheme (lower case) and the text after its colon; throws SipParseError. */
+function parseUriOrCheck(text: string, build: boolean): Uri | undefined {
   const colon = text.indexOf(":");
   if (colon <= 0) throw bad();
   const scheme = text.slice(0, colon);
   if (!isScheme(scheme)) throw bad();
   const rest = text.slice(colon + 1);
   const lower = scheme.toLowerCase();
-  if (lower === "sip" || lower === "sips") return parseSip(lower, rest);
+  if (lower === "sip" || lower === "sips") return parseSip(lower, rest, build);
   if (lower === "tel") {
     const semi = rest.indexOf(";");
     const number = semi < 0 ? rest : rest.slice(0, semi);
     if (!TEL_RE.test(number)) throw bad();
-    return new TelUri(number, parseUriParams(semi < 0 ? "" : rest.slice(semi)));
+    const params = build ? new Params() : undefined;
+    parseUriParams(semi < 0 ? "" : rest.slice(semi), params);
+    return params === undefined ? undefined : new TelUri(number, params);
   }
   if (rest === "" || OPAQUE_BAD_RE.test(rest)) throw bad();
-  return new GenericUri(scheme, rest);
+  return build ? new GenericUri(scheme, rest) : undefined;
+}
+
+/** Parses any absolute URI; `sip:`, `sips:` and `tel:` are parsed fully. Throws SipParseError. */
+export function parseUri(text: string): Uri {
+  const uri = parseUriOrCheck(text, true);
+  if (uri === undefined) throw bad();
+  return uri;
+}
+
+/**
+ * Whether {@link parseUri} would accept the text, found by the same code without building the
+ * URI: header validation checks every Contact, Route and Record-Route this way.
+ */
+export function isValidUri(text: string): boolean {
+  try {
+    parseUriOrCheck(text, false);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Parses a URI that must be `sip:` or `sips:`. */

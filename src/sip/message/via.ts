@@ -120,37 +120,48 @@ function internWord(w: string): string {
   return VIA_WORDS.get(w) ?? w;
 }
 
+function badVia(): SipParseError {
+  return new SipParseError("Malformed Via header");
+}
+
+/**
+ * Reads one token of sent-protocol starting at `i` (white space allowed before it and, for the
+ * first two, around the following "/"); returns the index after it, and the "/" when `slash`.
+ */
+function sentProtocolPart(s: string, i: number, slash: boolean): number {
+  const end = tokenEnd(s, skipWs(s, i));
+  let j = skipWs(s, end);
+  if (slash) {
+    if (s.charCodeAt(j) !== 0x2f) throw badVia();
+    j++;
+  }
+  return j;
+}
+
 /** Parses one via-parm. Throws SipParseError("Malformed Via header"). */
 export function parseVia(value: string): Via {
   const s = trimLws(value);
-  const bad = (): SipParseError => new SipParseError("Malformed Via header");
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
-  const parts: string[] = [];
-  let i = 0;
-  for (let k = 0; k < 3; k++) {
-    i = skipWs(s, i);
-    const end = tokenEnd(s, i);
-    const token = s.slice(i, end);
-    if (!isToken(token)) throw bad();
-    parts.push(token);
-    i = skipWs(s, end);
-    if (k < 2) {
-      if (s[i] !== "/") throw bad();
-      i++;
-    }
-  }
+  const nameStart = skipWs(s, 0);
+  const nameEnd = tokenEnd(s, nameStart);
+  let i = sentProtocolPart(s, 0, true);
+  const versionStart = skipWs(s, i);
+  const versionEnd = tokenEnd(s, versionStart);
+  i = sentProtocolPart(s, i, true);
+  const transportStart = skipWs(s, i);
+  const transportEnd = tokenEnd(s, transportStart);
+  i = sentProtocolPart(s, i, false);
   // The usual words are shared constants (see internWord): kept Vias keep no copies of them.
-  const [protocolName, protocolVersion, transport] = (parts as [string, string, string]).map(internWord) as [
-    string,
-    string,
-    string,
-  ];
+  const protocolName = internWord(s.slice(nameStart, nameEnd));
+  const protocolVersion = internWord(s.slice(versionStart, versionEnd));
+  const transport = internWord(s.slice(transportStart, transportEnd));
+  if (!isToken(protocolName) || !isToken(protocolVersion) || !isToken(transport)) throw badVia();
   // sent-by: host [ COLON port ], after at least one LWS (already skipped above).
-  if (i === 0 || !isWs(s[i - 1])) throw bad();
+  if (i === 0 || !isWs(s[i - 1])) throw badVia();
   let end = i;
-  if (s[end] === "[") {
+  if (s.charCodeAt(end) === 0x5b) {
     end = s.indexOf("]", end);
-    if (end < 0) throw bad();
+    if (end < 0) throw badVia();
     end++;
   } else {
     while (end < s.length) {
@@ -159,9 +170,10 @@ export function parseVia(value: string): Via {
       end++;
     }
   }
-  let hostPort = s.slice(i, end);
+  const hostText = s.slice(i, end);
   i = skipWs(s, end);
-  if (s[i] === ":") {
+  let portText: string | undefined;
+  if (s.charCodeAt(i) === 0x3a) {
     i = skipWs(s, i + 1);
     const portStart = i;
     while (i < s.length) {
@@ -169,26 +181,27 @@ export function parseVia(value: string): Via {
       if (c < 0x30 || c > 0x39) break;
       i++;
     }
-    hostPort += `:${s.slice(portStart, i)}`;
+    portText = s.slice(portStart, i);
   }
   let host: string;
   let port: number | undefined;
   try {
-    ({ host, port } = parseHostPort(hostPort));
+    // The same host and port grammar as a SIP URI's (white space around ":" already gone).
+    ({ host, port } = parseHostPort(portText === undefined ? hostText : `${hostText}:${portText}`));
   } catch {
-    throw bad();
+    throw badVia();
   }
   let params: Params;
   try {
     params = parseHeaderParams(s, i, "Via");
   } catch {
-    throw bad();
+    throw badVia();
   }
   const rport = params.get("rport");
-  if (rport !== undefined && rport !== null && !/^\d{1,5}$/.test(rport)) throw bad();
+  if (rport !== undefined && rport !== null && !/^\d{1,5}$/.test(rport)) throw badVia();
   const ttl = params.get("ttl");
-  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) throw bad();
+  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) throw badVia();
   const branch = params.get("branch");
-  if (branch === null || (branch !== undefined && !isToken(branch))) throw bad();
+  if (branch === null || (branch !== undefined && !isToken(branch))) throw badVia();
   return new Via({ protocolName, protocolVersion, transport, host, port, params });
 }

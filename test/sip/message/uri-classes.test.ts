@@ -4,7 +4,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseUri } from "../../../src/sip/message/index.ts";
+import { isValidUri, parseUri } from "../../../src/sip/message/uri.ts";
 
 const USER_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,;?/]|%[0-9A-Fa-f]{2})+$/;
 const PASSWORD_RE = /^(?:[A-Za-z0-9\-_.!~*'()&=+$,]|%[0-9A-Fa-f]{2})*$/;
@@ -26,13 +26,17 @@ function random(alphabet: string, maxLength: number): string {
   return s;
 }
 
+/** parseUri's verdict; isValidUri (the same grammar without building objects) must agree. */
 function parses(text: string): boolean {
+  let ok: boolean;
   try {
     parseUri(text);
-    return true;
+    ok = true;
   } catch {
-    return false;
+    ok = false;
   }
+  assert.equal(isValidUri(text), ok, `isValidUri and parseUri disagree on ${JSON.stringify(text)}`);
+  return ok;
 }
 
 // Every class's characters, escapes (valid and broken) and characters no class allows.
@@ -88,4 +92,14 @@ test("schemes and ports", () => {
   ] as const) {
     assert.equal(parses(`sip:host:${port}`), ok, `port ${port}`);
   }
+});
+
+test("isValidUri agrees with parseUri on whole random URIs of every scheme", () => {
+  const alphabet = "sipteltp:@;=?&[]0123456789.:abcAB%-_+/ ,<>";
+  for (let i = 0; i < 20000; i++) {
+    const prefix = ["sip:", "sips:", "tel:", "mailto:", "SIP:", ""][i % 6] ?? "";
+    parses(prefix + random(alphabet, 24));
+  }
+  assert.equal(parses("sip:alice@[2001:db8::1]:5060;transport=tcp?subject=x"), true);
+  assert.equal(parses("sip:alice@[2001:db8::1]x"), false);
 });
