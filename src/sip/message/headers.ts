@@ -68,6 +68,8 @@ function foldable(h: SipHeader): boolean {
 
 const NO_LINES: SipHeader[] = [];
 const NO_KEYS: string[] = [];
+/** Marks the construction done by {@link SipHeaders.adopt}. */
+const ADOPTING: readonly SipHeader[] = Object.freeze([]);
 
 /** Ordered header list with case-insensitive lookup that understands compact forms. */
 export class SipHeaders implements Iterable<SipHeader> {
@@ -83,8 +85,15 @@ export class SipHeaders implements Iterable<SipHeader> {
   private text: string | undefined;
   private folded = false;
 
-  constructor(list: Iterable<SipHeader> = []) {
-    if (list instanceof SipHeaders) {
+  constructor(list?: Iterable<SipHeader>) {
+    if (list === undefined) {
+      this.list = [];
+      this.keys = [];
+    } else if (list === ADOPTING) {
+      // adopt() sets both right after: nothing to allocate here.
+      this.list = NO_LINES;
+      this.keys = NO_KEYS;
+    } else if (list instanceof SipHeaders) {
       list.unfoldIfNeeded();
       this.list = list.list.slice();
       this.keys = list.keys.slice();
@@ -100,7 +109,7 @@ export class SipHeaders implements Iterable<SipHeader> {
    * section as received and must read back (see {@link unfold}) to exactly these lines.
    */
   static adopt(list: SipHeader[], keys: string[], text?: string): SipHeaders {
-    const h = new SipHeaders();
+    const h = new SipHeaders(ADOPTING);
     h.list = list;
     h.keys = keys;
     h.text = text;

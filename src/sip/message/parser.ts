@@ -12,7 +12,7 @@ import { Buffer, isUtf8 } from "node:buffer";
 import { SipParseError } from "./parse-error.ts";
 import { headerKey } from "./header-names.ts";
 import { SipHeaders, type SipHeader } from "./headers.ts";
-import { isToken, splitTopLevel, trimLws } from "./lexer.ts";
+import { isToken, isWsCode, splitTopLevel, trimLws } from "./lexer.ts";
 import { parseCSeq } from "./cseq.ts";
 import { parseContentLength, parseMaxForwards } from "./integer-headers.ts";
 import { parseNameAddr } from "./name-addr.ts";
@@ -142,13 +142,6 @@ const KNOWN_NAMES: readonly (readonly { name: string; key: string }[] | undefine
   return byLength;
 })();
 
-/** Header lines as read: names, their keys, and values unfolded but not yet trimmed. */
-interface RawHeaders {
-  readonly names: string[];
-  readonly keys: string[];
-  readonly values: string[];
-}
-
 /** What a parse error reports about the message (see SipParseErrorDetails). */
 interface FailureContext {
   readonly isRequest: boolean | undefined;
@@ -164,19 +157,25 @@ function failure(where: FailureContext, reason: string, status?: number): SipPar
   );
 }
 
-/** An error in the header lines themselves: the lines read so far, values as read. */
-function partialFailure(where: FailureContext, reason: string, raw: RawHeaders): SipParseError {
-  const partial = raw.names.map((name, i) => ({ name, value: raw.values[i] ?? "" }));
+/** An error in the header lines themselves: the lines read so far. */
+function partialFailure(where: FailureContext, reason: string, lines: readonly SipHeader[]): SipParseError {
   return new SipParseError(reason, {
     isRequest: where.isRequest,
     method: where.method,
-    headers: new SipHeaders(partial),
+    headers: new SipHeaders(lines.map((h) => ({ name: h.name, value: trimLws(h.value) }))),
   });
+}
+
+/** Index of the first character after the white space at `i`. */
+function skipLws(s: string, i: number): number {
+  while (i < s.length && isWsCode(s.charCodeAt(i))) i++;
+  return i;
 }
 
 /**
  * Unfolds continuation lines (RFC 3261 §7.3.1) and splits `name: value`. `checkBare` asks for the
  * per-line search for a bare CR or LF (only needed when the header section has one at all).
+ * `lines[0]` is the start line.
  */
 function readHeaders(
   lines: readonly string[],
@@ -184,21 +183,24 @@ function readHeaders(
   sectionText: string,
   where: FailureContext,
 ): SipHeaders {
-  const raw: RawHeaders = { names: [], keys: [], values: [] };
-  const { names, keys, values } = raw;
+  // Values are cut once, after the white space that follows the colon; trailing white space
+  // (rare) is trimmed at the end, after unfolding.
+  const list: SipHeader[] = [];
+  const keys: string[] = [];
   let folded = false;
-  // lines[0] is the start line.
   for (let n = 1; n < lines.length; n++) {
     const line = lines[n] ?? "";
     if (checkBare && (line.includes("\r") || line.includes("\n"))) {
-      throw partialFailure(where, "Bare CR or LF in header section", raw);
+      throw partialFailure(where, "Bare CR or LF in header section", list);
     }
     const first = line.charCodeAt(0);
     if (first === 0x20 || first === 0x09) {
       // A continuation line: the CRLF goes, the leading white space stays (it is LWS = SP).
-      const last = values.length - 1;
-      if (last < 0) throw partialFailure(where, "Continuation line before the first header", raw);
-      values[last] = (values[last] ?? "") + line;
+      const last = list.length - 1;
+      const prev = list[last];
+      if (prev === undefined) throw partialFailure(where, "Continuation line before the first header", list);
+      // An empty value so far keeps no leading white space from the continuation.
+      list[last] = { name: prev.name, value: prev.value === "" ? trimLws(line) : prev.value + line };
       folded = true;
       continue;
     }
@@ -206,21 +208,23 @@ function readHeaders(
     const known = colon > 0 ? KNOWN_NAMES[colon] : undefined;
     let hit: { name: string; key: string } | undefined;
     if (known !== undefined) for (const k of known) if (line.startsWith(k.name)) hit = k;
+    let name: string;
     if (hit !== undefined) {
-      names.push(hit.name);
+      name = hit.name;
       keys.push(hit.key);
     } else {
       // HCOLON = *( SP / HTAB ) ":" SWS — white space is allowed between the name and the colon.
-      const name = colon < 0 ? "" : trimLws(line.slice(0, colon));
-      if (colon <= 0 || !isToken(name)) throw partialFailure(where, "Malformed header line", raw);
-      names.push(name);
+      name = colon < 0 ? "" : trimLws(line.slice(0, colon));
+      if (colon <= 0 || !isToken(name)) throw partialFailure(where, "Malformed header line", list);
       keys.push(headerKey(name));
     }
-    values.push(line.slice(colon + 1));
+    list.push({ name, value: line.slice(skipLws(line, colon + 1)) });
   }
-  const list: SipHeader[] = new Array<SipHeader>(names.length);
-  for (let i = 0; i < names.length; i++) {
-    list[i] = { name: names[i] ?? "", value: trimLws(values[i] ?? "") };
+  for (let i = 0; i < list.length; i++) {
+    const h = list[i];
+    if (h === undefined) continue;
+    const v = h.value;
+    if (v.length > 0 && isWsCode(v.charCodeAt(v.length - 1))) list[i] = { name: h.name, value: trimLws(v) };
   }
   // The received section, kept for SipHeaders.compact, when its lines read back one by one
   // (no continuation lines; a bare CR or LF was refused above).
