@@ -4,6 +4,7 @@
  * keys and compared byte for byte.
  */
 import { parseUri } from "../sip/message/uri.ts";
+import { StringMemo } from "./memo.ts";
 
 /** The URI cut at its first `;` (scheme, user, host and port kept). */
 export function extractAor(uri: string): string {
@@ -19,7 +20,7 @@ interface UriParts {
   readonly port: string;
 }
 
-function uriParts(uri: string): UriParts | undefined {
+function parseUriParts(uri: string): UriParts | undefined {
   try {
     const u = parseUri(uri);
     if (u.type === "sip") {
@@ -35,6 +36,13 @@ function uriParts(uri: string): UriParts | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** URI parts by URI text: a phone's calls repeat its From, To and Contact URIs. */
+const uriPartsMemo = new StringMemo(parseUriParts, 4096);
+
+function uriParts(uri: string): UriParts | undefined {
+  return uriPartsMemo.get(uri);
 }
 
 /**

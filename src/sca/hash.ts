@@ -17,6 +17,14 @@ function signedBytes(key: string): number[] {
 }
 
 /**
+ * Byte `i` of the key: its char code for ASCII keys, else of its signed UTF-8 bytes. A function
+ * rather than a closure made per call: every SUBSCRIBE and call event hashes.
+ */
+function byteAt(key: string, bytes: number[] | undefined, i: number): number {
+  return bytes === undefined ? key.charCodeAt(i) : (bytes[i] ?? 0);
+}
+
+/**
  * Kamailio's `get_hash1_raw` over the UTF-8 bytes of `key`: four bytes at a time folded into an
  * unsigned 32-bit sum, the tail folded the same way, then the final mix. Returns an unsigned
  * 32-bit integer.
@@ -32,24 +40,28 @@ export function kamailioHash(key: string): number {
   }
   const bytes = ascii ? undefined : signedBytes(key);
   const len = bytes === undefined ? key.length : bytes.length;
-  const at =
-    bytes === undefined ? (i: number): number => key.charCodeAt(i) : (i: number): number => bytes[i] ?? 0;
   let h = 0;
   let p = 0;
   for (; p + 4 <= len; p += 4) {
-    const v = ((at(p) << 24) + (at(p + 1) << 16) + (at(p + 2) << 8) + at(p + 3)) >>> 0;
+    const v =
+      ((byteAt(key, bytes, p) << 24) +
+        (byteAt(key, bytes, p + 1) << 16) +
+        (byteAt(key, bytes, p + 2) << 8) +
+        byteAt(key, bytes, p + 3)) >>>
+      0;
     h = (h + ((v ^ (v >>> 3)) >>> 0)) >>> 0;
   }
   let v = 0;
   switch (len - p) {
     case 3:
-      v = ((at(p) << 16) + (at(p + 1) << 8) + at(p + 2)) >>> 0;
+      v =
+        ((byteAt(key, bytes, p) << 16) + (byteAt(key, bytes, p + 1) << 8) + byteAt(key, bytes, p + 2)) >>> 0;
       break;
     case 2:
-      v = ((at(p) << 8) + at(p + 1)) >>> 0;
+      v = ((byteAt(key, bytes, p) << 8) + byteAt(key, bytes, p + 1)) >>> 0;
       break;
     case 1:
-      v = at(p) >>> 0;
+      v = byteAt(key, bytes, p) >>> 0;
       break;
     default:
       v = 0;

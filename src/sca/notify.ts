@@ -46,12 +46,36 @@ export interface NotifyStats {
   failed: number;
 }
 
-/** Everything a NOTIFY needs beyond its dialog. */
+/**
+ * Everything a NOTIFY needs beyond its dialog, as header lines: one set per broadcast, shared by
+ * every recipient's NOTIFY (lines are never changed in place, see SipHeaders).
+ */
 interface SharedHeaders {
-  readonly contact: string;
-  readonly callInfo: string;
-  readonly event: string;
-  readonly subscriptionState: string;
+  readonly contact: SipHeader;
+  readonly callInfo: SipHeader;
+  readonly event: SipHeader;
+  readonly subscriptionState: SipHeader;
+}
+
+/**
+ * The lines and target of a subscription's NOTIFYs that change only with its dialog or route
+ * set, kept on the subscription: every call event on a line NOTIFYs the same subscribers again.
+ * Valid while the fields it was made from are unchanged (compared on use).
+ */
+export interface NotifyDialogLines {
+  readonly aor: string;
+  readonly subscriber: string;
+  readonly callId: string;
+  readonly fromTag: string;
+  readonly toTag: string;
+  readonly recordRoute: string;
+  /** Request-URI: the subscriber, or a strict first hop. */
+  readonly uri: string;
+  /** The Route line; undefined without a route set. */
+  readonly route: SipHeader | undefined;
+  readonly to: SipHeader;
+  readonly from: SipHeader;
+  readonly callIdLine: SipHeader;
 }
 
 /** Header keys of a NOTIFY as {@link Notifier} builds it (without its first, Route, when none). */
@@ -70,6 +94,10 @@ const NOTIFY_KEYS: readonly string[] = [
   "subscription-state",
 ];
 
+/** Lines every NOTIFY carries as they are. */
+const MAX_FORWARDS_LINE: SipHeader = { name: "Max-Forwards", value: "70" };
+const CONTENT_LENGTH_LINE: SipHeader = { name: "Content-Length", value: "0" };
+
 /** Next hops remembered (see Notifier#hop). */
 const MAX_HOPS = 65536;
 
@@ -82,6 +110,7 @@ function describe(req: SipRequest): { to: string; callId: string | undefined; cs
 export class Notifier {
   readonly stats: NotifyStats = { sent: 0, succeeded: 0, failed: 0 };
   private readonly hops = new Map<string, TransportTarget | undefined>();
+  private userAgentLine: SipHeader | undefined;
   /** When set, NOTIFY CSeqs above the persisted ceiling wait for the database (store.ts). */
   leases: CseqLeases | undefined;
 
@@ -110,8 +139,7 @@ export class Notifier {
   ): void {
     const shared = this.sharedHeaders(source, appIndex);
     if (shared === undefined) return;
-    const req = this.build(source, shared);
-    if (req !== undefined) this.queueSend(stored, req, gate);
+    this.send(source, shared, stored, gate);
   }
 
   /**
@@ -128,49 +156,85 @@ export class Notifier {
     if (shared === undefined) return;
     for (const sub of recipients) {
       sub.notifyCseq += 1;
-      const req = this.build(sub, shared);
-      if (req !== undefined) this.queueSend(sub, req, gate);
+      this.send(sub, shared, sub, gate);
     }
   }
 
-  /** Builds the NOTIFY of `source` with the given header values; undefined if its URIs are bad. */
-  private build(source: NotifySource, shared: SharedHeaders): SipRequest | undefined {
+  /**
+   * Builds the NOTIFY of `source` and queues it on `stored` (when given: the source itself, or
+   * the subscription a SUBSCRIBE's view describes), which keeps the dialog lines for next time.
+   */
+  private send(
+    source: NotifySource,
+    shared: SharedHeaders,
+    stored: Subscription | undefined,
+    gate: Promise<unknown> | undefined,
+  ): void {
+    const lines = this.dialogLines(source, stored);
     const cseq = source.notifyCseq + 1;
-    let routes: string[] = [];
-    if (source.recordRoute !== "") {
-      routes = new SipHeaders([{ name: "Route", value: source.recordRoute }]).getAll("Route");
+    const req = this.build(lines, cseq, shared);
+    if (req !== undefined) this.queueSend(stored, req, lines.route?.value ?? lines.uri, cseq, gate);
+  }
+
+  /** The dialog lines of `source`: those kept on `host` when still valid, else new ones. */
+  private dialogLines(source: NotifySource, host: Subscription | undefined): NotifyDialogLines {
+    const kept = host?.notifyLines;
+    const d = source.dialog;
+    if (
+      kept !== undefined &&
+      kept.callId === d.callId &&
+      kept.fromTag === d.fromTag &&
+      kept.toTag === d.toTag &&
+      kept.aor === source.aor &&
+      kept.subscriber === source.subscriber &&
+      kept.recordRoute === source.recordRoute
+    ) {
+      return kept;
     }
-    let uri = source.subscriber;
-    // A strict first hop (no lr) goes into the Request-URI, the remote target to the end.
-    const firstRoute = routes[0];
-    if (firstRoute !== undefined && !isLooseRoute(firstRoute)) {
-      uri = routeUri(firstRoute) ?? uri;
-      routes = [...routes.slice(1), `<${source.subscriber}>`];
-    }
+    const made = makeDialogLines(source);
+    if (host !== undefined) host.notifyLines = made;
+    return made;
+  }
+
+  /** Builds a NOTIFY from its lines; undefined if its Request-URI is bad. */
+  private build(lines: NotifyDialogLines, cseq: number, shared: SharedHeaders): SipRequest | undefined {
     // The lines as a list with their keys, in one go: a NOTIFY per subscriber per call event
     // is the module's busiest path, and the names (hence the keys) are always these.
+    // Pushed rather than a literal: a list with room to spare takes the Via the sender puts
+    // in front without being copied to a larger one.
     const list: SipHeader[] = [];
-    if (routes.length > 0) list.push({ name: "Route", value: routes.join(", ") });
+    if (lines.route !== undefined) list.push(lines.route);
     list.push(
-      { name: "To", value: `<${source.aor}>;tag=${source.dialog.fromTag}` },
-      { name: "From", value: `<${source.aor}>;tag=${source.dialog.toTag}` },
+      lines.to,
+      lines.from,
       { name: "CSeq", value: `${cseq} NOTIFY` },
-      { name: "Call-ID", value: source.dialog.callId },
-      { name: "Max-Forwards", value: "70" },
-      { name: "Content-Length", value: "0" },
-      { name: "User-Agent", value: this.deps.settings.userAgent },
-      { name: "Contact", value: shared.contact },
-      { name: "Call-Info", value: shared.callInfo },
-      { name: "Event", value: shared.event },
-      { name: "Subscription-State", value: shared.subscriptionState },
+      lines.callIdLine,
+      MAX_FORWARDS_LINE,
+      CONTENT_LENGTH_LINE,
+      this.userAgent(),
+      shared.contact,
+      shared.callInfo,
+      shared.event,
+      shared.subscriptionState,
     );
-    const keys = list.length === NOTIFY_KEYS.length ? NOTIFY_KEYS.slice() : NOTIFY_KEYS.slice(1);
+    const keys = lines.route === undefined ? NOTIFY_KEYS.slice(1) : NOTIFY_KEYS.slice();
     try {
-      return new SipRequest({ method: "NOTIFY", uri, headers: SipHeaders.adopt(list, keys) });
+      return new SipRequest({ method: "NOTIFY", uri: lines.uri, headers: SipHeaders.adopt(list, keys) });
     } catch (err) {
-      this.deps.log.warn("cannot build SCA NOTIFY", { subscriber: source.subscriber, err });
+      this.deps.log.warn("cannot build SCA NOTIFY", { subscriber: lines.subscriber, err });
       return undefined;
     }
+  }
+
+  /** The User-Agent line, made again only when the setting changed. */
+  private userAgent(): SipHeader {
+    const value = this.deps.settings.userAgent;
+    let line = this.userAgentLine;
+    if (line === undefined || line.value !== value) {
+      line = { name: "User-Agent", value };
+      this.userAgentLine = line;
+    }
+    return line;
   }
 
   /** Contact, Call-Info, Event and Subscription-State as Kamailio computes them from one source. */
@@ -191,36 +255,50 @@ export class Notifier {
     const ttl = source.expires - this.deps.now();
     const state = subscriptionStateValue(source.state);
     return {
-      contact: this.deps.settings.serverAddress ?? source.aor,
-      callInfo,
-      event: source.event,
-      subscriptionState: ttl > 0 ? `${state};expires=${ttl}` : state,
+      contact: { name: "Contact", value: this.deps.settings.serverAddress ?? source.aor },
+      callInfo: { name: "Call-Info", value: callInfo },
+      event: { name: "Event", value: source.event },
+      subscriptionState: { name: "Subscription-State", value: ttl > 0 ? `${state};expires=${ttl}` : state },
     };
   }
 
-  private queueSend(sub: Subscription | undefined, req: SipRequest, extraGate?: Promise<unknown>): void {
-    const target = this.hop(req);
+  private queueSend(
+    sub: Subscription | undefined,
+    req: SipRequest,
+    hopKey: string,
+    cseq: number,
+    extraGate?: Promise<unknown>,
+  ): void {
+    const target = this.hop(req, hopKey);
     if (sub === undefined) {
       if (extraGate === undefined) this.transmit(req, target);
       else void extraGate.catch(() => undefined).then(() => this.transmit(req, target));
       return;
     }
-    const cseq = Number.parseInt(req.header("CSeq") ?? "0", 10);
     const lease = this.leases?.gate(sub, cseq);
     const gate =
       extraGate !== undefined && lease !== undefined
         ? Promise.allSettled([extraGate, lease])
         : (extraGate ?? lease);
+    if (gate === undefined && sub.outbox.idle) {
+      // What Outbox#push would do at once, without a closure per NOTIFY (the usual case).
+      try {
+        this.transmit(req, target);
+      } catch (err) {
+        this.deps.log.error("SCA send step failed", { err });
+      }
+      return;
+    }
     sub.outbox.push(() => this.transmit(req, target), gate);
   }
 
   /**
    * The next hop of a NOTIFY ({@link nextHop}), remembered by the Route or Request-URI text it
-   * comes from: every call event NOTIFYs the same few subscribers again.
+   * comes from (`key`): every call event NOTIFYs the same few subscribers again.
    */
-  private hop(req: SipRequest): TransportTarget | undefined {
-    const key = req.headers.get("Route") ?? req.uri;
-    if (this.hops.has(key)) return this.hops.get(key);
+  private hop(req: SipRequest, key: string): TransportTarget | undefined {
+    const known = this.hops.get(key);
+    if (known !== undefined || this.hops.has(key)) return known;
     const target = nextHop(req);
     // Bounded (the subscriber URIs come from phones): start over when full.
     if (this.hops.size >= MAX_HOPS) this.hops.clear();
@@ -245,6 +323,35 @@ export class Notifier {
       },
     );
   }
+}
+
+/** The dialog lines of a NOTIFY to `source` (its route set from the SUBSCRIBE's Record-Route). */
+function makeDialogLines(source: NotifySource): NotifyDialogLines {
+  let routes: string[] = [];
+  if (source.recordRoute !== "") {
+    routes = new SipHeaders([{ name: "Route", value: source.recordRoute }]).getAll("Route");
+  }
+  let uri = source.subscriber;
+  // A strict first hop (no lr) goes into the Request-URI, the remote target to the end.
+  const firstRoute = routes[0];
+  if (firstRoute !== undefined && !isLooseRoute(firstRoute)) {
+    uri = routeUri(firstRoute) ?? uri;
+    routes = [...routes.slice(1), `<${source.subscriber}>`];
+  }
+  const d = source.dialog;
+  return {
+    aor: source.aor,
+    subscriber: source.subscriber,
+    callId: d.callId,
+    fromTag: d.fromTag,
+    toTag: d.toTag,
+    recordRoute: source.recordRoute,
+    uri,
+    route: routes.length > 0 ? { name: "Route", value: routes.join(", ") } : undefined,
+    to: { name: "To", value: `<${source.aor}>;tag=${d.fromTag}` },
+    from: { name: "From", value: `<${source.aor}>;tag=${d.toTag}` },
+    callIdLine: { name: "Call-ID", value: d.callId },
+  };
 }
 
 function isLooseRoute(route: string): boolean {

@@ -24,13 +24,16 @@ export class Outbox {
   // Created when a step has to wait, dropped once drained: every stored subscription has an
   // outbox, nearly always empty.
   private queue: Step[] | undefined;
-  private draining: Promise<void> | undefined;
+  /** The gate the first queued step waits for; undefined when not waiting. */
+  private awaiting: Promise<unknown> | undefined;
+  /** Callers of {@link settled} waiting for the queue to drain. */
+  private onDrained: (() => void)[] | undefined;
 
   constructor(private readonly log: Logger) {}
 
   /** True when nothing is waiting. */
   get idle(): boolean {
-    return this.draining === undefined && (this.queue === undefined || this.queue.length === 0);
+    return this.awaiting === undefined && (this.queue === undefined || this.queue.length === 0);
   }
 
   /**
@@ -43,34 +46,42 @@ export class Outbox {
       return;
     }
     (this.queue ??= []).push({ gate, run });
-    if (this.draining === undefined) {
-      const draining = this.drain();
-      // drain() ran to its end at once when every gate had settled already (it then dropped the
-      // queue): only a drain still waiting is remembered, or this outbox would look busy forever
-      // and never run another step.
-      if (!this.queueDropped()) this.draining = draining;
-    }
+    if (this.awaiting === undefined) this.drain();
   }
 
   /** Resolves once everything queued so far has run. */
-  async settled(): Promise<void> {
-    while (this.draining !== undefined) await this.draining;
+  settled(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => (this.onDrained ??= []).push(resolve));
   }
 
-  private async drain(): Promise<void> {
-    for (let step = this.queue?.shift(); step !== undefined; step = this.queue?.shift()) {
-      if (step.gate !== undefined && !settledGates.has(step.gate)) {
-        await step.gate.catch(() => undefined);
-        settledGates.add(step.gate);
+  /**
+   * Runs the queued steps in order until one has to wait for its gate; that gate's settling
+   * drains on. Callbacks on the gate rather than an async function: no promise per drain and
+   * per step when, as nearly always, nobody waits for the drain itself.
+   */
+  private drain(): void {
+    for (let step = this.queue?.[0]; step !== undefined; step = this.queue?.[0]) {
+      // A step that pushed a gated step (re-entered drain) left the rest waiting.
+      if (this.awaiting !== undefined) return;
+      const gate = step.gate;
+      if (gate !== undefined && !settledGates.has(gate)) {
+        this.awaiting = gate;
+        const resume = (): void => {
+          settledGates.add(gate);
+          this.awaiting = undefined;
+          this.drain();
+        };
+        gate.then(resume, resume);
+        return;
       }
+      this.queue?.shift();
       this.safely(step.run);
     }
     this.queue = undefined;
-    this.draining = undefined;
-  }
-
-  private queueDropped(): boolean {
-    return this.queue === undefined;
+    const waiting = this.onDrained;
+    this.onDrained = undefined;
+    if (waiting !== undefined) for (const resolve of waiting) resolve();
   }
 
   private safely(run: () => void): void {

@@ -55,9 +55,20 @@ type Op =
   | { readonly kind: "save"; readonly sub: Subscription }
   | { readonly kind: "remove"; readonly sub: Subscription };
 
-interface Pending {
-  op: Op;
-  readonly waiters: (() => void)[];
+/**
+ * The changes of one commit, by subscription key (the last change of a subscription wins), and
+ * the promise every caller whose change it holds waits for: one per batch, not one per change.
+ */
+interface Batch {
+  readonly ops: Map<string, Op>;
+  readonly done: Promise<void>;
+  readonly settle: () => void;
+}
+
+function newBatch(): Batch {
+  let settle = (): void => undefined;
+  const done = new Promise<void>((resolve) => (settle = resolve));
+  return { ops: new Map(), done, settle };
 }
 
 function keyOf(sub: Subscription): string {
@@ -96,7 +107,8 @@ export class ScaSubscriptionStore implements SubscriptionPersistence, CseqLeases
   private readonly table: string;
   private readonly log: Logger;
   private readonly serverId: number;
-  private queue = new Map<string, Pending>();
+  /** The batch gathering changes (the next commit); undefined when none is queued. */
+  private queue: Batch | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
   /** When the last batch started (performance.now()). */
@@ -167,7 +179,7 @@ export class ScaSubscriptionStore implements SubscriptionPersistence, CseqLeases
 
   /** Resolves once everything queued so far is committed (or failed). */
   async drained(): Promise<void> {
-    while (this.running !== undefined || this.queue.size > 0) {
+    while (this.running !== undefined || this.hasQueued()) {
       if (this.running === undefined) this.running = this.runBatch();
       await this.running;
     }
@@ -181,17 +193,12 @@ export class ScaSubscriptionStore implements SubscriptionPersistence, CseqLeases
 
   private enqueue(op: Op): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const key = keyOf(op.sub);
-      const pending = this.queue.get(key);
-      // The last change of a subscription wins; everybody waiting for the key waits for it.
-      if (pending === undefined) this.queue.set(key, { op, waiters: [resolve] });
-      else {
-        pending.op = op;
-        pending.waiters.push(resolve);
-      }
-      this.running ??= this.later();
-    });
+    const batch = (this.queue ??= newBatch());
+    // The last change of a subscription wins (in the place of its first); everybody waiting
+    // for the key waits for it, as for every change of the batch.
+    batch.ops.set(keyOf(op.sub), op);
+    this.running ??= this.later();
+    return batch.done;
   }
 
   /**
@@ -208,15 +215,16 @@ export class ScaSubscriptionStore implements SubscriptionPersistence, CseqLeases
 
   private async runBatch(): Promise<void> {
     const batch = this.queue;
-    this.queue = new Map();
+    this.queue = undefined;
     try {
-      if (batch.size === 0) return;
+      if (batch === undefined) return;
+      const ops = batch.ops;
       this.lastBatchAt = performance.now();
       const upserts: ScaSubscriptionRecord[] = [];
       const removals: Subscription[] = [];
-      for (const p of batch.values()) {
-        if (p.op.kind === "save") upserts.push(recordOf(p.op.sub));
-        else removals.push(p.op.sub);
+      for (const op of ops.values()) {
+        if (op.kind === "save") upserts.push(recordOf(op.sub));
+        else removals.push(op.sub);
       }
       try {
         await this.db.transaction(async (tx) => {
@@ -226,20 +234,25 @@ export class ScaSubscriptionStore implements SubscriptionPersistence, CseqLeases
           await repo.upsertMany(upserts);
         });
         this.stats.batches++;
-        this.stats.writes += batch.size;
-        for (const p of batch.values()) if (p.op.kind === "save") p.op.sub.dirty = false;
+        this.stats.writes += ops.size;
+        for (const op of ops.values()) if (op.kind === "save") op.sub.dirty = false;
       } catch (err) {
         this.stats.failures++;
-        for (const p of batch.values()) if (p.op.kind === "save") p.op.sub.dirty = true;
+        for (const op of ops.values()) if (op.kind === "save") op.sub.dirty = true;
         this.log.error("SCA: writing subscriptions failed; the periodic sync retries", {
           err,
-          count: batch.size,
+          count: ops.size,
         });
       }
-      for (const p of batch.values()) for (const w of p.waiters) w();
+      batch.settle();
     } finally {
       this.running = undefined;
-      if (this.queue.size > 0 && !this.closed) this.running = this.later();
+      if (this.hasQueued() && !this.closed) this.running = this.later();
     }
+  }
+
+  /** True when changes wait for the next batch (a method: they arrive while a batch awaits). */
+  private hasQueued(): boolean {
+    return this.queue !== undefined;
   }
 }

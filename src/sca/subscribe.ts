@@ -20,6 +20,7 @@ import { parseCallInfo } from "./call-info.ts";
 import type { ScaContext } from "./context.ts";
 import type { ScaDialog } from "./dialog.ts";
 import { eventFromString, type ScaEventName } from "./event.ts";
+import { StringMemo } from "./memo.ts";
 import { Outbox } from "./outbox.ts";
 import type { NotifySource, Subscription } from "./subscriptions.ts";
 import type { SubscriptionState } from "./subscription-state.ts";
@@ -76,7 +77,7 @@ function requestSubscription(
     if (expires > max) expires = max;
     const to = req.peekTo();
     if (req.callId === "") return undefined;
-    if (!/^\d+$/.test(String(req.cseq.seq))) return undefined;
+    if (!isDigitsNumber(req.cseq.seq)) return undefined;
     const subscriber = contactUri(req);
     if (subscriber === undefined) return undefined;
     const from = req.peekFrom();
@@ -87,7 +88,8 @@ function requestSubscription(
     // Out of dialog the target is the R-URI cut at ';' and the route set is recorded; in dialog
     // it is the To URI as it stands (reference §3.1).
     const aor = inDialog ? to.uri : extractAor(req.uri);
-    const recordRoute = inDialog ? "" : req.headers.getAll("Record-Route").join(",");
+    const recordRoute =
+      inDialog || !req.headers.has("Record-Route") ? "" : req.headers.getAll("Record-Route").join(",");
     return {
       subscriber,
       aor,
@@ -111,8 +113,12 @@ export function contactUri(msg: {
   headers: { lines(name: string): readonly SipHeader[] };
 }): string | undefined {
   const line = msg.headers.lines("Contact")[0];
-  if (line === undefined) return undefined;
-  const value = line.value.trim();
+  return line === undefined ? undefined : contactUris.get(line.value);
+}
+
+/** {@link contactUri} of a Contact line value. */
+function contactUriOf(text: string): string | undefined {
+  const value = text.trim();
   if (value === "*") return undefined;
   const parts = splitTopLevel(value, ",") ?? [value];
   if (parts.filter((p) => p.trim() !== "").length !== 1) return undefined;
@@ -124,6 +130,9 @@ export function contactUri(msg: {
   }
   return na.uri;
 }
+
+/** Contact URIs by line value: every SUBSCRIBE and call event of a phone repeats its Contact. */
+const contactUris = new StringMemo(contactUriOf, 4096);
 
 /**
  * Handles one SUBSCRIBE for call-info or line-seize (any other Event gets Kamailio's 400s).
@@ -138,15 +147,8 @@ export function handleSubscribe(ctx: ScaContext, req: SipRequest, tx: ReplyChann
     requestToTag = undefined;
   }
   const toTag = requestToTag ?? generateTag();
-  const reply = (status: number, reason: string, extra: SipHeader[] = []): SubscribeOutcome => {
-    tx.respond(
-      createResponse(req, status, reason, {
-        toTag,
-        headers: [...extra, { name: "Server", value: ctx.settings.serverHeader }],
-      }),
-    );
-    return { status, reason };
-  };
+  const reply = (status: number, reason: string, extra?: readonly SipHeader[]): SubscribeOutcome =>
+    replyTo(ctx, req, tx, toTag, status, reason, extra);
 
   // reference §3.3, in Kamailio's order of checks.
   if (req.method !== "SUBSCRIBE") return reply(500, "Internal server error - config");
@@ -208,7 +210,7 @@ export function handleSubscribe(ctx: ScaContext, req: SipRequest, tx: ReplyChann
         if (!seized.ok) {
           // Refreshed in memory all the same (Kamailio updates before it seizes): sync it later.
           found.dirty = true;
-          return seizeFailure(seized.reason);
+          return seizeFailure(reply, seized.reason);
         }
         appIndex = seized.appearance.index;
       }
@@ -219,13 +221,13 @@ export function handleSubscribe(ctx: ScaContext, req: SipRequest, tx: ReplyChann
       if (released > 0)
         ctx.log.info("released appearances of rebooted subscriber", { released, subscriber: rs.subscriber });
     }
-    view = { ...rs, expires: rs.expires, recordRoute, notifyCseq: found.notifyCseq };
+    view = sourceOf(rs, recordRoute, found.notifyCseq);
   } else {
     if (rs.inDialog) return reply(481, "Call Leg/Transaction Does Not Exist");
     if (rs.expires > 0) {
       if (event === "line-seize") {
         const seized = ctx.appearances.seizeIndex(rs.aor, appIndex, rs.subscriber);
-        if (!seized.ok) return seizeFailure(seized.reason);
+        if (!seized.ok) return seizeFailure(reply, seized.reason);
         appIndex = seized.appearance.index;
       }
       stored = {
@@ -249,7 +251,7 @@ export function handleSubscribe(ctx: ScaContext, req: SipRequest, tx: ReplyChann
       ctx.subscriptions.insert(stored);
     }
     // Not found with Expires 0: nothing is stored; the NOTIFY says terminated (reference §3.4).
-    view = { ...rs, notifyCseq: 0 };
+    view = sourceOf(rs, rs.recordRoute, 0);
   }
 
   // Write-through before the 2xx: a removal for an unsubscribe, else the new state.
@@ -261,9 +263,9 @@ export function handleSubscribe(ctx: ScaContext, req: SipRequest, tx: ReplyChann
   const reason = event === "call-info" ? "Accepted" : "OK";
   const ok = (): void => {
     reply(status, reason, [
-      { name: "Event", value: event },
+      event === "call-info" ? CALL_INFO_EVENT_LINE : LINE_SEIZE_EVENT_LINE,
       { name: "Contact", value: ctx.settings.serverAddress ?? req.uri },
-      { name: "Allow-Events", value: ALLOW_EVENTS },
+      ALLOW_EVENTS_LINE,
       { name: "Expires", value: String(rs.expires) },
     ]);
   };
@@ -273,10 +275,59 @@ export function handleSubscribe(ctx: ScaContext, req: SipRequest, tx: ReplyChann
   ctx.notifier.notifySubscriber(view, event === "line-seize" ? appIndex : 0, stored, gate);
   if (event === "line-seize" || released > 0) ctx.notifier.notifyCallInfoSubscribers(rs.aor, gate);
   return { status, reason };
+}
 
-  function seizeFailure(reason: "unavailable" | "not-shared"): SubscribeOutcome {
-    return reason === "unavailable"
-      ? reply(480, "Temporarily Unavailable", [{ name: "Retry-After", value: "1" }])
-      : reply(500, "Internal Server Error - seize appearance index");
-  }
+/** The reply to a failed seize. */
+function seizeFailure(
+  reply: (status: number, reason: string, extra?: readonly SipHeader[]) => SubscribeOutcome,
+  reason: "unavailable" | "not-shared",
+): SubscribeOutcome {
+  return reason === "unavailable"
+    ? reply(480, "Temporarily Unavailable", [{ name: "Retry-After", value: "1" }])
+    : reply(500, "Internal Server Error - seize appearance index");
+}
+
+/** The NOTIFY source of a SUBSCRIBE (Kamailio passes the request's subscription). */
+function sourceOf(rs: RequestSubscription, recordRoute: string, notifyCseq: number): NotifySource {
+  return {
+    subscriber: rs.subscriber,
+    aor: rs.aor,
+    event: rs.event,
+    expires: rs.expires,
+    state: rs.state,
+    dialog: rs.dialog,
+    recordRoute,
+    notifyCseq,
+  };
+}
+
+/** Event and Allow-Events lines of the 2xx (lines are never changed in place: shared). */
+const CALL_INFO_EVENT_LINE: SipHeader = { name: "Event", value: "call-info" };
+const LINE_SEIZE_EVENT_LINE: SipHeader = { name: "Event", value: "line-seize" };
+const ALLOW_EVENTS_LINE: SipHeader = { name: "Allow-Events", value: ALLOW_EVENTS };
+
+/** The Server line of the last reply, reused while the setting stays the same. */
+let serverLine: SipHeader | undefined;
+
+/** Answers the SUBSCRIBE: sl's reply, `extra` lines then Server. */
+function replyTo(
+  ctx: ScaContext,
+  req: SipRequest,
+  tx: ReplyChannel,
+  toTag: string,
+  status: number,
+  reason: string,
+  extra: readonly SipHeader[] | undefined,
+): SubscribeOutcome {
+  const value = ctx.settings.serverHeader;
+  if (serverLine === undefined || serverLine.value !== value) serverLine = { name: "Server", value };
+  const headers = extra === undefined ? [serverLine] : [...extra, serverLine];
+  tx.respond(createResponse(req, status, reason, { toTag, headers }));
+  return { status, reason };
+}
+
+/** True when `n` prints as digits only (what Kamailio's CSeq number parser accepts). */
+function isDigitsNumber(n: number): boolean {
+  // String(n) is all digits exactly for the integers 0 … 1e21 (above, exponent notation).
+  return Number.isInteger(n) && n >= 0 && n < 1e21;
 }

@@ -7,6 +7,7 @@
 import type { ScaDialog } from "./dialog.ts";
 import type { ScaEventName } from "./event.ts";
 import { ScaHashTable } from "./hash.ts";
+import type { NotifyDialogLines } from "./notify.ts";
 import type { Outbox } from "./outbox.ts";
 import type { SubscriptionState } from "./subscription-state.ts";
 
@@ -52,6 +53,8 @@ export interface Subscription extends NotifySource {
   cseqCeiling: number;
   /** Memory differs from the database row (a write failed or is pending): the sync retries. */
   dirty: boolean;
+  /** What the last NOTIFY was built from, for the next one (notify.ts); unset until then. */
+  notifyLines?: NotifyDialogLines | undefined;
 }
 
 /** The subscription hash table. */

@@ -41,7 +41,15 @@ function queryError(err: unknown, sql: string): LinekeyError {
  * Binding integers as BigInt stores them as SQLite integers, as PostgreSQL would.
  */
 function bindable(params: readonly SqlValue[]): (string | number | bigint | null)[] {
-  return params.map((v) => (typeof v === "number" && Number.isSafeInteger(v) ? BigInt(v) : v));
+  return params.map(bindValue);
+}
+
+/** BigInts of small integers (flags, indexes, CSeqs), made once: they are immutable. */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 1024 }, (_, i) => BigInt(i));
+
+function bindValue(v: SqlValue): string | number | bigint | null {
+  if (typeof v !== "number" || !Number.isSafeInteger(v)) return v;
+  return (v >= 0 && v < SMALL_BIGINTS.length ? SMALL_BIGINTS[v] : undefined) ?? BigInt(v);
 }
 
 /** The connection and what is shared by the outer handle and its transaction handles. */
@@ -82,7 +90,8 @@ class SqliteHandle implements Database {
 
   /**
    * Runs a synchronous driver call once no foreign transaction is open. The last check of the
-   * lock and the call happen in the same tick, so no transaction can start in between.
+   * lock and the call happen in the same tick, so no transaction can start in between. What
+   * exec always takes; run, all and get only when {@link ready} says to wait.
    */
   private async use<T>(sql: string, op: () => T): Promise<T> {
     if (this.scope) {
@@ -107,16 +116,57 @@ class SqliteHandle implements Database {
     });
   }
 
+  /**
+   * True when a statement may run now (the checks of {@link use} without waiting): then run,
+   * all and get call the driver at once, without the closure and async frame of `use` — the
+   * SCA write-through runs two statements per changed subscription inside its transactions.
+   * Throws what `use` would reject with.
+   */
+  private ready(): boolean {
+    if (this.scope) {
+      if (!this.scope.open) {
+        throw new LinekeyError("STORE_ERR_QUERY", "transaction handle used after its transaction ended");
+      }
+    } else {
+      assertNotInsideTx(this.conn);
+      if (this.conn.lock) return false;
+    }
+    if (this.conn.closed) throw new LinekeyError("STORE_ERR_QUERY", "database is closed");
+    return true;
+  }
+
   run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    return this.use(sql, () => ({ changes: this.conn.statement(sql).run(...bindable(params)).changes }));
+    try {
+      if (this.ready()) return Promise.resolve({ changes: this.runNow(sql, params) });
+    } catch (err) {
+      return Promise.reject(queryError(err, sql));
+    }
+    return this.use(sql, () => ({ changes: this.runNow(sql, params) }));
   }
 
   all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    return this.use(sql, () => this.conn.statement(sql).all(...bindable(params)) as T[]);
+    try {
+      if (this.ready()) return Promise.resolve(this.conn.statement(sql).all(bindable(params)) as T[]);
+    } catch (err) {
+      return Promise.reject(queryError(err, sql));
+    }
+    return this.use(sql, () => this.conn.statement(sql).all(bindable(params)) as T[]);
   }
 
   get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    return this.use(sql, () => this.conn.statement(sql).get(...bindable(params)) as T | undefined);
+    try {
+      if (this.ready())
+        return Promise.resolve(this.conn.statement(sql).get(bindable(params)) as T | undefined);
+    } catch (err) {
+      return Promise.reject(queryError(err, sql));
+    }
+    return this.use(sql, () => this.conn.statement(sql).get(bindable(params)) as T | undefined);
+  }
+
+  // The parameters go as one array (better-sqlite3 binds an array as the anonymous
+  // parameters): no spread of the arguments.
+  private runNow(sql: string, params: readonly SqlValue[]): number {
+    return this.conn.statement(sql).run(bindable(params)).changes;
   }
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {

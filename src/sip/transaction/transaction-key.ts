@@ -14,9 +14,14 @@ export function clientKeyOfResponse(response: SipResponse): string | undefined {
   }
 }
 
-/** Key of a client transaction from its branch and method. */
+/**
+ * Key of a client transaction from its branch and method. Keys are joined rather than
+ * concatenated: `join` makes one flat string, where `+` makes a rope of cons strings that the
+ * Map flattens on first hashing (a second copy) and a filed transaction keeps for its last
+ * seconds (Timer K, J).
+ */
 export function clientKey(branch: string, method: string): string {
-  return `${branch}|${method}`;
+  return [branch, method].join("|");
 }
 
 /**
@@ -32,7 +37,8 @@ export function serverKey(request: SipRequest, asMethod?: string): string | unde
     const via = request.peekTopVia();
     if (via === undefined) return undefined;
     const method = asMethod ?? (request.method === "ACK" ? "INVITE" : request.method);
-    if (via.isRfc3261Branch) return `3261|${via.branch ?? ""}|${via.sentBy}|${method}`;
+    // Joined, not concatenated: see clientKey.
+    if (via.isRfc3261Branch) return ["3261", via.branch ?? "", via.sentBy, method].join("|");
     const toTag = method === "INVITE" ? "" : (request.toTag ?? "");
     const fromTag = request.fromTag ?? "";
     return `2543|${method}|${request.uri}|${toTag}|${fromTag}|${request.callId}|${request.cseq.seq}|${via.toString()}`;

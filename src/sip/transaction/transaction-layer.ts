@@ -129,11 +129,9 @@ export class TransactionLayer implements TransactionEndHook {
   receive(inbound: InboundMessage): void {
     if (this.closed) return;
     const message = inbound.message;
-    const received: ReceivedInfo = {
-      transport: inbound.transport,
-      remote: inbound.remote,
-      local: inbound.local,
-    };
+    // The inbound message is its own arrival information (an InboundMessage is a ReceivedInfo):
+    // no copy per message. What keeps it for long, a server transaction, keeps the message too.
+    const received: ReceivedInfo = inbound;
     if (message.kind === "response") this.receiveResponse(message, received);
     else if (message.method === "ACK") this.receiveAck(message, received);
     else this.receiveRequest(message, received);
@@ -147,7 +145,11 @@ export class TransactionLayer implements TransactionEndHook {
     }
     // RFC 3261 §17.1.3 / §18.1.2: a response matching no transaction goes to the core.
     this.logger.debug("stray response", { status: response.status });
-    this.safely("onStrayResponse", () => this.user.onStrayResponse?.(response, received));
+    try {
+      this.user.onStrayResponse?.(response, received);
+    } catch (err) {
+      this.failed("onStrayResponse", err);
+    }
   }
 
   private receiveAck(ack: SipRequest, received: ReceivedInfo): void {
@@ -157,9 +159,11 @@ export class TransactionLayer implements TransactionEndHook {
       if (!tx.receiveAck(ack)) return;
     }
     // An ACK for a 2xx is its own transaction (RFC 3261 §17.1.1.3): the TU handles it.
-    this.safely("onAck", () => {
+    try {
       this.user.onAck(ack, received);
-    });
+    } catch (err) {
+      this.failed("onAck", err);
+    }
   }
 
   // RFC 3261 §17.2.3: with an RFC 2543 key the ACK's To tag must equal the response's.
@@ -204,16 +208,16 @@ export class TransactionLayer implements TransactionEndHook {
       if (invite?.kind === "invite-server") cancels = invite;
     }
     tx.start();
-    this.safely("onRequest", () => {
+    try {
       this.user.onRequest(tx, { cancels, received });
-    });
+    } catch (err) {
+      this.failed("onRequest", err);
+    }
   }
 
-  private safely(what: string, fn: () => void): void {
-    try {
-      fn();
-    } catch (err) {
-      this.logger.error(`transaction user failed in ${what}`, { err });
-    }
+  // The TU calls above are wrapped in place rather than passed as closures to a helper: one
+  // closure per inbound message otherwise.
+  private failed(what: string, err: unknown): void {
+    this.logger.error(`transaction user failed in ${what}`, { err });
   }
 }

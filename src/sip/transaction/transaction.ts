@@ -107,7 +107,9 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
       this.logger.trace("transaction state", { key: this.key, from: this.current, to: next });
     }
     this.current = next;
-    this.emit("state", next);
+    // Checked first: emit takes its arguments as a rest array, and most transactions have no
+    // listener at all.
+    if (this.listenerCount("state") !== 0) this.emit("state", next);
   }
 
   /** Moves to Terminated: clears every timer, then emits `terminated` once. */
@@ -115,11 +117,11 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
     if (this.terminated) return;
     this.clearTimers();
     this.current = "terminated" as S;
-    this.emit("state", this.current);
+    if (this.listenerCount("state") !== 0) this.emit("state", this.current);
     const hook = this.endHook;
     this.endHook = undefined;
     hook?.transactionEnded(this);
-    this.emit("terminated");
+    if (this.listenerCount("terminated") !== 0) this.emit("terminated");
     this.removeAllListeners();
   }
 
