@@ -98,7 +98,7 @@ class Phone {
 
   /** The server transactions of requests of this method that reached the phone. */
   received(method: string): ServerTransaction[] {
-    return this.core.requests.filter((r) => r.tx.request.method === method).map((r) => r.tx);
+    return this.core.requests.filter((r) => r.request.method === method).map((r) => r.tx);
   }
 
   close(): void {
@@ -231,7 +231,7 @@ test("forking: an INVITE rings every contact; the 2xx is forwarded and the other
     assert.deepEqual(ok.headers.getAll("Record-Route"), [RR]);
 
     // RFC 3261 §16.7 step 10: the ringing branch is cancelled.
-    const cancel = w.b1.core.requests.find((r) => r.tx.request.method === "CANCEL");
+    const cancel = w.b1.core.requests.find((r) => r.request.method === "CANCEL");
     assert.ok(cancel, "b1 got a CANCEL");
     assert.equal(cancel.context.cancels, inv1);
     cancel.tx.reply(200);
@@ -289,7 +289,7 @@ test("CANCEL from the caller: 200, CANCEL on every branch, then the 487 goes ups
     const cancelUser = w.a.send(cancel);
     assert.deepEqual(cancelUser.statuses(), [200]);
     for (const p of [w.b1, w.b2]) {
-      const c = p.core.requests.find((r) => r.tx.request.method === "CANCEL");
+      const c = p.core.requests.find((r) => r.request.method === "CANCEL");
       assert.ok(c, `${p.address} got a CANCEL`);
       c.tx.reply(200);
     }
@@ -315,7 +315,7 @@ test("a 6xx cancels the other branches and wins; failures pick the best response
     assert.ok(inv1 && inv2);
     answer(inv1, 180, "b1");
     answer(inv2, 603, "b2");
-    const c = w.b1.core.requests.find((r) => r.tx.request.method === "CANCEL");
+    const c = w.b1.core.requests.find((r) => r.request.method === "CANCEL");
     assert.ok(c, "6xx cancels the ringing branch");
     c.tx.reply(200);
     answer(inv1, 487, "b1");
@@ -390,8 +390,8 @@ test("Timer C: a branch that only rings is cancelled and the caller gets its 487
     const [inv] = w.b1.received("INVITE");
     assert.ok(inv);
     answer(inv, 180, "b1");
-    await until(() => w.b1.core.requests.some((r) => r.tx.request.method === "CANCEL"), "Timer C CANCEL");
-    const c = w.b1.core.requests.find((r) => r.tx.request.method === "CANCEL");
+    await until(() => w.b1.core.requests.some((r) => r.request.method === "CANCEL"), "Timer C CANCEL");
+    const c = w.b1.core.requests.find((r) => r.request.method === "CANCEL");
     c?.tx.reply(200);
     answer(inv, 487, "b1");
     assert.deepEqual(caller.statuses(), [100, 180, 487]);

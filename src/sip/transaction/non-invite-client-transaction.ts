@@ -66,8 +66,9 @@ export class NonInviteClientTransaction extends ClientTransactionBase<NonInviteC
     if (this.reliable) this.terminate();
     else {
       this.K = this.schedule(this.timers.T4, TIMER_K);
-      // Kept for Timer K only: compacted (SipMessage#compact) for those seconds.
-      this.request.compact();
+      // RFC 3261 §17.1.2.2: Completed only absorbs retransmitted responses; the request (and
+      // the compaction it used to get for these seconds) is not needed any more.
+      this.releaseRequest();
     }
   }
 

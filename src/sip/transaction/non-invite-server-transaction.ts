@@ -53,6 +53,8 @@ export class NonInviteServerTransaction extends ServerTransactionBase<NonInviteS
     if (this.reliable) this.terminate();
     else {
       this.J = this.schedule(transactionTimeout(this.timers), TIMER_J);
+      // RFC 3261 §17.2.2: Completed only answers retransmissions with the last response.
+      this.releaseRequest();
       this.compactKept();
     }
   }

@@ -15,14 +15,20 @@ export interface ServerTransactionOptions extends TransactionOptions {
 
 /** Base of the INVITE and non-INVITE server machines. */
 export abstract class ServerTransactionBase<S extends string> extends Transaction<S> {
-  /** How the request that created the transaction arrived. */
-  readonly received: ReceivedInfo;
+  // How the request arrived: the inbound message itself at first (it is a ReceivedInfo and
+  // holds the request), a plain copy once the request is let go.
+  private arrival: ReceivedInfo;
   /** The most recent response sent (provisional or final). */
   protected last: SipResponse | undefined;
 
   protected constructor(request: SipRequest, key: string, initial: S, options: ServerTransactionOptions) {
     super(request, key, initial, options);
-    this.received = options.received;
+    this.arrival = options.received;
+  }
+
+  /** How the request that created the transaction arrived. */
+  get received(): ReceivedInfo {
+    return this.arrival;
   }
 
   /** The most recent response passed down by the TU (or the automatic 100 Trying). */
@@ -57,14 +63,20 @@ export abstract class ServerTransactionBase<S extends string> extends Transactio
   }
 
   /**
-   * After the final response: what the transaction keeps for its remaining seconds (Timer J,
-   * H, I or L — 32 s of every request on UDP) is compacted (SipMessage#compact: parse caches
-   * dropped, header lines folded into text until read again), and so again after each
+   * After the final response: the response the transaction keeps for its remaining seconds
+   * (Timer J, H, I or L — 32 s of every request on UDP) is compacted (SipMessage#compact: parse
+   * caches dropped, header lines folded into text until read again), and so again after each
    * retransmission. The transport serialises a response before `sendResponse` returns.
    */
   protected compactKept(): void {
-    this.request.compact();
     this.last?.compact();
+  }
+
+  /** Lets the request go (see Transaction#releaseRequest), and the message it arrived in. */
+  protected override releaseRequest(): void {
+    super.releaseRequest();
+    const { transport, remote, local } = this.arrival;
+    this.arrival = { transport, remote, local };
   }
 
   protected refuse(response: SipResponse): LinekeyError {

@@ -3,6 +3,7 @@
  * values, the state with its events, and timer bookkeeping. Every transaction owns timers, so
  * every transaction has `close()`.
  */
+import { LinekeyError } from "../../util/errors.ts";
 import type { Logger } from "../../util/logger.ts";
 import { TypedEmitter } from "../../util/typed-emitter.ts";
 import type { SipRequest } from "../message/message.ts";
@@ -52,8 +53,9 @@ function fireTimer(tx: Transaction<string>, kind: number): void {
 /** Base of the four machines. */
 export abstract class Transaction<S extends string> extends TypedEmitter<TransactionEvents<S>> {
   abstract readonly kind: TransactionKind;
-  /** The request that created the transaction. */
-  readonly request: SipRequest;
+  // The request that created the transaction; released in a non-INVITE Completed state (see
+  // releaseRequest).
+  private req: SipRequest | undefined;
   /** The matching key the transaction layer files it under. */
   readonly key: string;
   readonly reliable: boolean;
@@ -66,13 +68,34 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
 
   protected constructor(request: SipRequest, key: string, initial: S, options: TransactionOptions) {
     super(options.logger);
-    this.request = request;
+    this.req = request;
     this.key = key;
     this.current = initial;
     this.reliable = options.reliable;
     this.transport = options.transport;
     this.timers = options.timers;
     this.logger = options.logger;
+  }
+
+  /**
+   * The request that created the transaction. Throws LinekeyError `SIP_ERR_TRANSACTION` once a
+   * non-INVITE transaction has let it go in Completed: nothing needs it there.
+   */
+  get request(): SipRequest {
+    const req = this.req;
+    if (req === undefined) {
+      throw new LinekeyError("SIP_ERR_TRANSACTION", `transaction ${this.key} no longer holds its request`);
+    }
+    return req;
+  }
+
+  /**
+   * Lets the request go. A non-INVITE transaction in Completed only absorbs retransmissions
+   * (§17.1.2.2 Timer K, §17.2.2 Timer J: up to 32 s over UDP, with thousands of transactions a
+   * second); keeping every request for those seconds was the largest part of the old generation.
+   */
+  protected releaseRequest(): void {
+    this.req = undefined;
   }
 
   get state(): S {

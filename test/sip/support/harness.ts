@@ -19,14 +19,19 @@ import { makeRequest } from "./messages.ts";
 
 /** A core TU that records what reaches it and lets a test decide how to answer. */
 export class RecordingCore implements TransactionUser {
-  readonly requests: { tx: ServerTransaction; context: NewServerTransactionContext }[] = [];
+  /** Every new server transaction with its request (a completed non-INVITE one lets it go). */
+  readonly requests: {
+    tx: ServerTransaction;
+    request: SipRequest;
+    context: NewServerTransactionContext;
+  }[] = [];
   readonly acks: SipRequest[] = [];
   readonly stray: SipResponse[] = [];
   /** Called for each new server transaction; answer from here or later. */
   answer: (tx: ServerTransaction, context: NewServerTransactionContext) => void = () => undefined;
 
   onRequest(tx: ServerTransaction, context: NewServerTransactionContext): void {
-    this.requests.push({ tx, context });
+    this.requests.push({ tx, request: tx.request, context });
     this.answer(tx, context);
   }
   onAck(ack: SipRequest, _received: ReceivedInfo): void {

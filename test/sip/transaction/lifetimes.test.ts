@@ -96,7 +96,7 @@ test("a TU that answers a non-INVITE in time is not cut short by the answer guar
   h.close();
 });
 
-test("the request and response a completed transaction keeps read back unchanged", (t) => {
+test("a completed non-INVITE transaction lets its request go; the response it keeps reads back unchanged", (t) => {
   t.mock.timers.enable({ apis: ["setTimeout"] });
   const h = new Harness();
   h.uasCore.answer = (tx) => {
@@ -109,13 +109,17 @@ test("the request and response a completed transaction keeps read back unchanged
       ],
     });
   };
-  const { request } = h.send("SUBSCRIBE");
+  const { request, tx: client } = h.send("SUBSCRIBE");
   const tx = h.uasCore.requests[0]?.tx as ServerTransaction;
+  // §17.1.2.2: the client's Completed only absorbs retransmitted responses (Timer K).
+  assert.equal(client.state, "completed");
+  assert.throws(() => client.request, /no longer holds its request/);
   const wire = serialize(request).toString("latin1");
   assert.equal(tx.state, "completed");
-  // The server's copy of the request went through the network: compare by content.
-  assert.equal(tx.request.callId, request.callId);
-  assert.equal(tx.request.headers.get("CSeq"), "1 SUBSCRIBE");
+  // §17.2.2: Completed only answers retransmissions; the request is not kept for Timer J.
+  assert.throws(() => tx.request, /no longer holds its request/);
+  assert.equal(tx.received.transport, "udp");
+  assert.equal("message" in tx.received, false, "the arrival info no longer holds the message");
   const last = tx.lastResponse;
   assert.ok(last);
   assert.equal(last.headers.get("X-Odd"), "odd ");

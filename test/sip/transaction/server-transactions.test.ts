@@ -132,14 +132,14 @@ test("non-INVITE server: duplicated requests get the final response again; Timer
   h.uasCore.answer = (tx) => {
     tx.reply(202, "Accepted", { toTag: "j" });
   };
-  const { user } = h.send("SUBSCRIBE");
+  const { user, request } = h.send("SUBSCRIBE");
   assert.equal(h.uasCore.requests.length, 1);
   assert.equal(h.net.count("202 SUBSCRIBE"), 2);
   assert.deepEqual(user.statuses(), [202]);
   const tx = serverTx(h);
   assert.equal(tx.state, "completed");
   t.mock.timers.tick(64 * T1 - 1);
-  void h.uacTransport.send(tx.request, h.target);
+  void h.uacTransport.send(request, h.target);
   assert.equal(h.net.count("202 SUBSCRIBE"), 3, "still absorbing in Completed");
   t.mock.timers.tick(1);
   assert.equal(tx.state, "terminated");
