@@ -400,6 +400,7 @@ export class LinekeyServer {
       db: this.scaDb,
       log,
       userAgent: lk.sip.userAgent,
+      ...(lk.sca.serverAddress === undefined ? {} : { serverAddress: lk.sca.serverAddress }),
     });
     this.scaModule = sca;
     sca.attach(sip);

@@ -17,7 +17,8 @@
  *   default_expires (3600), user_agent (Linekey).
  * - `[sca]`: Kamailio `sca` module parameters: hash_table_size (9), call_info_max_expires
  *   (3600), line_seize_max_expires (15), purge_expired_interval (120), db_url (default: the
- *   general db_url), subs_table (sca_subscriptions), db_update_interval (300).
+ *   general db_url), subs_table (sca_subscriptions), db_update_interval (300), server_address
+ *   (unset: the AoR; else the Contact of SUBSCRIBE replies and NOTIFYs).
  * - one section per SIP user, `type = user`: secret (required with `auth = yes`), context
  *   (default), callerid (`"Name" <number>`), sca (no).
  *
@@ -85,6 +86,8 @@ export interface ScaSettings {
   dbUrl?: string;
   subsTable: string;
   dbUpdateInterval: number;
+  /** Kamailio's `server_address`: the Contact of SUBSCRIBE replies and NOTIFYs when set. */
+  serverAddress?: string;
 }
 
 /** A caller id `"Name" <number>`. */
@@ -174,6 +177,15 @@ function parseAlgorithms(v: string): ("MD5" | "SHA-256")[] {
 
 function parseTableName(v: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(v)) throw new ValueProblem(`'${v}' is not a table name`);
+  return v;
+}
+
+function parseSipUriText(v: string): string {
+  // Written as it stands into Contact (Kamailio copies the string): one sip:/sips: URI, nothing
+  // that would end or split a header value.
+  if (!/^sips?:[^\s<>",;]+(?:;[^\s<>",;]+)*$/i.test(v)) {
+    throw new ValueProblem(`'${v}' is not a SIP URI (sip:host[:port] or sip:user@host[:port])`);
+  }
   return v;
 }
 
@@ -269,6 +281,7 @@ const SCA_KEYS = new Map<string, Handler<ScaSettings>>(
     db_url: (ld, s, e) => ld.set(e, parseDbUrl, (v) => (s.dbUrl = v)),
     subs_table: (ld, s, e) => ld.set(e, parseTableName, (v) => (s.subsTable = v)),
     db_update_interval: (ld, s, e) => ld.set(e, int(1, 86_400), (v) => (s.dbUpdateInterval = v)),
+    server_address: (ld, s, e) => ld.set(e, parseSipUriText, (v) => (s.serverAddress = v)),
   } satisfies Record<string, Handler<ScaSettings>>),
 );
 

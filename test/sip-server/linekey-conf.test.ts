@@ -38,6 +38,7 @@ test("linekey.conf: defaults, every section and a user", () => {
       "[sca]",
       "line_seize_max_expires = 20",
       "purge_expired_interval = 5",
+      "server_address = sip:sca.example.com:5070",
       "[2104]",
       "type = user",
       'callerid = "Front Desk" <2104>',
@@ -63,6 +64,7 @@ test("linekey.conf: defaults, every section and a user", () => {
     purgeExpiredInterval: 5,
     subsTable: "sca_subscriptions",
     dbUpdateInterval: 300,
+    serverAddress: "sip:sca.example.com:5070",
   });
   const u = cfg.users.get("2104");
   assert.deepEqual(u && { ...u, file: undefined }, {
@@ -72,7 +74,7 @@ test("linekey.conf: defaults, every section and a user", () => {
     callerid: { name: "Front Desk", number: "2104" },
     sca: true,
     file: undefined,
-    line: 15,
+    line: 16,
   });
   assert.deepEqual(cfg.warnings, []);
 });
@@ -93,6 +95,8 @@ test("linekey.conf: invalid values are errors naming file, line and key; unknown
       "secret = x", // 11
       "[301]", // 12
       "type = phone", // 13
+      "[sca]", // 14
+      "server_address = <sip:x>", // 15
     ].join("\n"),
   );
   assert.deepEqual(
@@ -104,6 +108,7 @@ test("linekey.conf: invalid values are errors naming file, line and key; unknown
       ["CONFIG_ERR_VALUE", 6, "t1"],
       ["CONFIG_ERR_VALUE", 8, "hash_table_size"],
       ["CONFIG_ERR_VALUE", 9, "subs_table"],
+      ["CONFIG_ERR_VALUE", 15, "server_address"],
       ["CONFIG_ERR_MISSING", 10, "[300]"],
       ["CONFIG_ERR_VALUE", 13, "type"],
     ],
