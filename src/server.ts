@@ -25,7 +25,7 @@ import { VERSION } from "./version.ts";
 import { openDatabase, type Database } from "./store/database.ts";
 import { linekeyTables } from "./store/tables.ts";
 import { defaultDataDir } from "./config/data-dir.ts";
-import { loadLinekeyConfig, type LinekeyConfig } from "./config/linekey-conf.ts";
+import { loadLinekeyConfig, type LinekeyConfig, type SipUserConfig } from "./config/linekey-conf.ts";
 import { SipServer } from "./sip/sip-server.ts";
 import { RegistrationsRepo } from "./store/registrations-repo.ts";
 import { sipCommands } from "./mgmt/sip-commands.ts";
@@ -65,6 +65,11 @@ export interface LinekeyServerOptions {
   readonly rpcPort?: number;
 }
 
+/** What a reload compares of a SIP user (its place in the file aside). */
+function userFingerprint(u: SipUserConfig): string {
+  return JSON.stringify([u.secret, u.context, u.callerid, u.sca]);
+}
+
 /** A running Linekey. */
 export class LinekeyServer {
   readonly commands: CommandRegistry;
@@ -76,7 +81,8 @@ export class LinekeyServer {
   /** The database (SIP registrations, SCA subscriptions, call forwards set from phones). */
   readonly db: Database;
   /** linekey.conf (built-in defaults when the folder has none). */
-  readonly linekeyConfig: LinekeyConfig & { present: boolean };
+  /** The loaded linekey.conf (its users are replaced by `reload`). */
+  linekeyConfig: LinekeyConfig & { present: boolean };
   private sccpConfig: SccpConfig;
   private readonly sccp: SccpServer;
   private console: ConsoleServer | undefined;
@@ -238,11 +244,17 @@ export class LinekeyServer {
     return this.sccpConfig;
   }
 
-  /** Re-reads sccp.conf; a bad file leaves the running configuration untouched. */
+  /**
+   * Re-reads sccp.conf, extensions.conf and linekey.conf; a bad file leaves the running
+   * configuration untouched. linekey.conf's SIP users apply at once; its other sections are
+   * read at start only (listeners, database, SCA tables), so a change there is reported.
+   */
   reload(): string {
     const cfg = this.loadConfig();
-    // Both files are parsed before anything changes: a bad extensions.conf keeps the old dialplan too.
+    // Every file is parsed before anything changes: a bad extensions.conf or linekey.conf keeps
+    // the old dialplan and devices too.
     const dialplan = this.loadDialplan();
+    const lk = this.loadLinekeyConf();
     this.core.interpreter.dialplan = dialplan;
     const wanted = deviceSettingsFromConfig(cfg);
     const names = new Set(wanted.map((s) => s.name.toUpperCase()));
@@ -290,8 +302,48 @@ export class LinekeyServer {
       lines.push("bindaddr/port changed: restart Linekey to listen on the new address");
     }
     for (const w of cfg.warnings) lines.push(`warning: ${w.file}:${w.line}: ${w.key}: ${w.message}`);
+    lines.push(...this.applyLinekeyConf(lk));
     this.options.log.info("configuration reloaded", { ...report });
     return `${lines.join("\n")}\n`;
+  }
+
+  private loadLinekeyConf(): LinekeyConfig & { present: boolean } {
+    const lk = loadLinekeyConfig(this.options.configDir);
+    for (const w of lk.warnings) this.options.log.warn(`${w.file}:${w.line}: ${w.key}: ${w.message}`);
+    return lk;
+  }
+
+  /**
+   * Takes linekey.conf's users (the SIP server and the SIP channels read them on every request
+   * and call); returns the report lines.
+   */
+  private applyLinekeyConf(lk: LinekeyConfig & { present: boolean }): string[] {
+    const old = this.linekeyConfig;
+    const added: string[] = [];
+    const changed: string[] = [];
+    const removed: string[] = [];
+    for (const [name, u] of lk.users) {
+      const before = old.users.get(name);
+      if (before === undefined) added.push(name);
+      else if (userFingerprint(before) !== userFingerprint(u)) changed.push(name);
+    }
+    for (const name of old.users.keys()) if (!lk.users.has(name)) removed.push(name);
+    // Only the users change: what the running listeners and modules were started with stays.
+    this.linekeyConfig = { ...old, users: lk.users, warnings: lk.warnings };
+    const out = [
+      `Reloaded ${lk.file} users: ${added.length} added, ${changed.length} changed, ${removed.length} removed`,
+    ];
+    const later = (["general", "sip", "sca"] as const).filter(
+      (k) => JSON.stringify(old[k]) !== JSON.stringify(lk[k]),
+    );
+    if (later.length > 0 || old.present !== lk.present) {
+      out.push(
+        `linekey.conf ${later.map((k) => `[${k}]`).join(" ") || "presence"} changed: restart Linekey to apply`,
+      );
+    }
+    for (const w of lk.warnings) out.push(`warning: ${w.file}:${w.line}: ${w.key}: ${w.message}`);
+    this.options.log.info("linekey.conf users reloaded", { added, changed, removed });
+    return out;
   }
 
   /** Sends a log line to the consoles attached with `linekey -r`. */

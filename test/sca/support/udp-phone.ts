@@ -2,6 +2,7 @@
  * A phone on a real UDP socket (loopback, free port): subscribes to a Linekey running in another
  * process and records the NOTIFYs it answers with 200.
  */
+import { digestResponse } from "../../../src/sip/auth/index.ts";
 import { SipRequest, generateBranch, type SipResponse } from "../../../src/sip/message/index.ts";
 import {
   TransactionLayer,
@@ -84,6 +85,72 @@ export class UdpPhone {
             if (res.status >= 200) resolve(res);
           },
           onTimeout: () => reject(new Error(`no answer to SUBSCRIBE ${o.callId}`)),
+          onTransportError: (err) => reject(err),
+        },
+      );
+    });
+  }
+
+  /**
+   * REGISTERs with the server at `port` (Expires 60); answers one digest challenge (MD5, qop
+   * auth) with `password`. Resolves with the final response.
+   */
+  async register(port: number, password: string): Promise<SipResponse> {
+    const callId = `reg-${generateBranch()}`;
+    const first = await this.send(port, this.registerRequest(callId, undefined));
+    if (first.status !== 401) return first;
+    const challenge = first.header("WWW-Authenticate") ?? "";
+    const field = (name: string): string =>
+      new RegExp(`${name}="?([^",]*)"?`, "i").exec(challenge)?.[1] ?? "";
+    const realm = field("realm");
+    const nonce = field("nonce");
+    const uri = "sip:127.0.0.1";
+    const cnonce = "c0ffee";
+    const response = digestResponse({
+      algorithm: "MD5",
+      username: this.user,
+      realm,
+      password,
+      method: "REGISTER",
+      uri,
+      nonce,
+      qop: "auth",
+      nc: "00000001",
+      cnonce,
+    });
+    const auth = `Digest username="${this.user}", realm="${realm}", nonce="${nonce}", uri="${uri}", response="${response}", algorithm=MD5, qop=auth, nc=00000001, cnonce="${cnonce}"`;
+    return this.send(port, this.registerRequest(callId, auth));
+  }
+
+  private registerRequest(callId: string, authorization: string | undefined): SipRequest {
+    const aor = `sip:${this.user}@127.0.0.1`;
+    return new SipRequest({
+      method: "REGISTER",
+      uri: "sip:127.0.0.1",
+      headers: [
+        { name: "Via", value: `SIP/2.0/UDP 127.0.0.1:${this.port};branch=${generateBranch()}` },
+        { name: "From", value: `<${aor}>;tag=reg` },
+        { name: "To", value: `<${aor}>` },
+        { name: "Call-ID", value: callId },
+        { name: "CSeq", value: `${++this.seq} REGISTER` },
+        { name: "Contact", value: `<${this.contact}>` },
+        { name: "Max-Forwards", value: "70" },
+        { name: "Expires", value: "60" },
+        ...(authorization === undefined ? [] : [{ name: "Authorization", value: authorization }]),
+      ],
+    });
+  }
+
+  private send(port: number, req: SipRequest): Promise<SipResponse> {
+    return new Promise((resolve, reject) => {
+      this.layer.sendRequest(
+        req,
+        { transport: "udp", address: "127.0.0.1", port },
+        {
+          onResponse: (res) => {
+            if (res.status >= 200) resolve(res);
+          },
+          onTimeout: () => reject(new Error(`no answer to ${req.method}`)),
           onTransportError: (err) => reject(err),
         },
       );
