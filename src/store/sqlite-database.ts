@@ -90,19 +90,10 @@ class SqliteHandle implements Database {
 
   /**
    * Runs a synchronous driver call once no foreign transaction is open. The last check of the
-   * lock and the call happen in the same tick, so no transaction can start in between. What
-   * exec always takes; run, all and get only when {@link ready} says to wait.
+   * lock and the call happen in the same tick, so no transaction can start in between.
    */
   private async use<T>(sql: string, op: () => T): Promise<T> {
-    if (this.scope) {
-      if (!this.scope.open) {
-        throw new LinekeyError("STORE_ERR_QUERY", "transaction handle used after its transaction ended");
-      }
-    } else {
-      assertNotInsideTx(this.conn);
-      while (this.conn.lock) await this.conn.lock;
-    }
-    if (this.conn.closed) throw new LinekeyError("STORE_ERR_QUERY", "database is closed");
+    while (!this.ready()) await this.conn.lock;
     try {
       return op();
     } catch (err) {
@@ -110,17 +101,23 @@ class SqliteHandle implements Database {
     }
   }
 
-  exec(sql: string): Promise<void> {
-    return this.use(sql, () => {
-      this.conn.raw.exec(sql);
-    });
+  /**
+   * {@link use} without its async frame when nothing has to wait (the usual case: the SCA
+   * write-through runs two statements per changed subscription inside its transactions).
+   */
+  private call<T>(sql: string, op: () => T): Promise<T> {
+    try {
+      if (this.ready()) return Promise.resolve(op());
+    } catch (err) {
+      return Promise.reject(queryError(err, sql));
+    }
+    return this.use(sql, op);
   }
 
   /**
-   * True when a statement may run now (the checks of {@link use} without waiting): then run,
-   * all and get call the driver at once, without the closure and async frame of `use` — the
-   * SCA write-through runs two statements per changed subscription inside its transactions.
-   * Throws what `use` would reject with.
+   * True when a statement may run now, false while another handle's transaction holds the
+   * connection. Throws LinekeyError `STORE_ERR_QUERY` for a handle whose transaction ended or a
+   * closed database.
    */
   private ready(): boolean {
     if (this.scope) {
@@ -135,45 +132,29 @@ class SqliteHandle implements Database {
     return true;
   }
 
-  run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
-    try {
-      if (this.ready()) return Promise.resolve({ changes: this.runNow(sql, params) });
-    } catch (err) {
-      return Promise.reject(queryError(err, sql));
-    }
-    return this.use(sql, () => ({ changes: this.runNow(sql, params) }));
-  }
-
-  all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
-    try {
-      if (this.ready()) return Promise.resolve(this.conn.statement(sql).all(bindable(params)) as T[]);
-    } catch (err) {
-      return Promise.reject(queryError(err, sql));
-    }
-    return this.use(sql, () => this.conn.statement(sql).all(bindable(params)) as T[]);
-  }
-
-  get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
-    try {
-      if (this.ready())
-        return Promise.resolve(this.conn.statement(sql).get(bindable(params)) as T | undefined);
-    } catch (err) {
-      return Promise.reject(queryError(err, sql));
-    }
-    return this.use(sql, () => this.conn.statement(sql).get(bindable(params)) as T | undefined);
+  exec(sql: string): Promise<void> {
+    return this.use(sql, () => {
+      this.conn.raw.exec(sql);
+    });
   }
 
   // The parameters go as one array (better-sqlite3 binds an array as the anonymous
   // parameters): no spread of the arguments.
-  private runNow(sql: string, params: readonly SqlValue[]): number {
-    return this.conn.statement(sql).run(bindable(params)).changes;
+  run(sql: string, params: readonly SqlValue[] = []): Promise<{ changes: number }> {
+    return this.call(sql, () => ({ changes: this.conn.statement(sql).run(bindable(params)).changes }));
+  }
+
+  all<T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> {
+    return this.call(sql, () => this.conn.statement(sql).all(bindable(params)) as T[]);
+  }
+
+  get<T>(sql: string, params: readonly SqlValue[] = []): Promise<T | undefined> {
+    return this.call(sql, () => this.conn.statement(sql).get(bindable(params)) as T | undefined);
   }
 
   async transaction<T>(fn: (tx: Database) => Promise<T>): Promise<T> {
     if (this.scope) return this.savepoint(fn);
-    assertNotInsideTx(this.conn);
-    while (this.conn.lock) await this.conn.lock;
-    if (this.conn.closed) throw new LinekeyError("STORE_ERR_QUERY", "database is closed");
+    while (!this.ready()) await this.conn.lock;
     let release = (): void => {};
     this.conn.lock = new Promise<void>((resolve) => (release = resolve));
     const scope: TxScope = { owner: this.conn, open: true };
