@@ -362,7 +362,8 @@ function defaultSip(embedded: boolean): SipSettings {
   };
 }
 
-function defaultSca(): ScaSettings {
+/** Kamailio's `sca` defaults (reference §2). */
+export function defaultScaSettings(): ScaSettings {
   return {
     hashTableSize: 9,
     callInfoMaxExpires: 3600,
@@ -384,7 +385,7 @@ export function linekeyConfigFromDocument(doc: ConfDocument, opts: LinekeyConfOp
   const ld = new Loader();
   const general = defaultGeneral();
   const sip: SipDraft = { cfg: defaultSip(opts.embedded ?? false), realmSet: false, entries: {} };
-  const sca = defaultSca();
+  const sca = defaultScaSettings();
   const users = new Map<string, SipUserConfig>();
   const userSections: ConfSection[] = [];
   let generalEnd: ConfEntry | undefined;

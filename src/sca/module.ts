@@ -6,6 +6,7 @@
  * Lifecycle: construct, `attach` to the SIP server, `start` (restore from the database, then the
  * purge and sync timers), `close` (timers off, queued sends and writes finished, final flush).
  */
+import { defaultScaSettings } from "../config/linekey-conf.ts";
 import { createResponse } from "../sip/message/create-response.ts";
 import { generateTag } from "../sip/message/ids.ts";
 import type { SipRequest } from "../sip/message/message.ts";
@@ -40,15 +41,8 @@ export interface ScaParameters {
   readonly dbUpdateInterval: number;
 }
 
-/** Kamailio's defaults. */
-export const DEFAULT_SCA_PARAMETERS: ScaParameters = {
-  hashTableSize: 9,
-  callInfoMaxExpires: 3600,
-  lineSeizeMaxExpires: 15,
-  purgeExpiredInterval: 120,
-  subsTable: "sca_subscriptions",
-  dbUpdateInterval: 300,
-};
+/** Kamailio's defaults: the ones linekey.conf's `[sca]` starts from. */
+export const DEFAULT_SCA_PARAMETERS: ScaParameters = defaultScaSettings();
 
 /** The part of the SIP server the module plugs into (Linekey's `SipServer` has it). */
 export interface ScaSipServer extends ScaRequestSender {
