@@ -225,7 +225,11 @@ function parseUriParams(s: string, into: Params | undefined): void {
   }
 }
 
-/** Checks `host[:port]` (host may be an IPv6 reference); returns the index of the ":" or -1. */
+/**
+ * Checks `host[:port]` (host may be an IPv6 reference); returns the port, or -1 when there is
+ * none. With a port, the host is everything before the last ":" (a host name has no ":", an
+ * IPv6 reference ends at "]").
+ */
 function checkHostPort(s: string): number {
   let hostEnd: number;
   if (s.charCodeAt(0) === 0x5b) {
@@ -240,15 +244,14 @@ function checkHostPort(s: string): number {
   }
   if (hostEnd === s.length) return -1;
   if (s.charCodeAt(hostEnd) !== 0x3a) throw bad();
-  parsePort(s.slice(hostEnd + 1));
-  return hostEnd;
+  return parsePort(s.slice(hostEnd + 1));
 }
 
 /** Parses `host[:port]` where host may be an IPv6 reference. */
 export function parseHostPort(s: string): { host: string; port: number | undefined } {
-  const colon = checkHostPort(s);
-  if (colon < 0) return { host: s, port: undefined };
-  return { host: s.slice(0, colon), port: parsePort(s.slice(colon + 1)) };
+  const port = checkHostPort(s);
+  if (port < 0) return { host: s, port: undefined };
+  return { host: s.slice(0, s.lastIndexOf(":")), port };
 }
 
 /**
@@ -276,7 +279,7 @@ function parseSip(scheme: "sip" | "sips", rest: string, build: boolean): SipUri 
   const close = beforeHeaders.startsWith("[") ? beforeHeaders.indexOf("]") : -1;
   const semi = beforeHeaders.indexOf(";", Math.max(close, 0));
   const hostPort = semi < 0 ? beforeHeaders : beforeHeaders.slice(0, semi);
-  const colon = checkHostPort(hostPort);
+  const portNumber = checkHostPort(hostPort);
   const params = build ? new Params() : undefined;
   parseUriParams(semi < 0 ? "" : beforeHeaders.slice(semi), params);
   const headers: UriHeader[] | undefined = build ? [] : undefined;
@@ -291,8 +294,8 @@ function parseSip(scheme: "sip" | "sips", rest: string, build: boolean): SipUri 
     }
   }
   if (params === undefined || headers === undefined) return undefined;
-  const host = colon < 0 ? hostPort : hostPort.slice(0, colon);
-  const port = colon < 0 ? undefined : parsePort(hostPort.slice(colon + 1));
+  const host = portNumber < 0 ? hostPort : hostPort.slice(0, hostPort.lastIndexOf(":"));
+  const port = portNumber < 0 ? undefined : portNumber;
   return new SipUri({ scheme, user, password, host, port, params, headers });
 }
 
