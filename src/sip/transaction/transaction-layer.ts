@@ -130,7 +130,8 @@ export class TransactionLayer implements TransactionEndHook {
     if (this.closed) return;
     const message = inbound.message;
     // The inbound message is its own arrival information (an InboundMessage is a ReceivedInfo):
-    // no copy per message. What keeps it for long, a server transaction, keeps the message too.
+    // no copy per message. A server transaction keeps it until it lets its request go
+    // (ServerTransactionBase#releaseRequest), and then only a copy of these fields.
     const received: ReceivedInfo = inbound;
     if (message.kind === "response") this.receiveResponse(message, received);
     else if (message.method === "ACK") this.receiveAck(message, received);
