@@ -1,9 +1,12 @@
 /**
  * Shared helpers of the media tests: loopback UDP endpoints that record what they receive,
- * a free random port range for pools, and a bounded wait.
+ * a free random port range for pools, a per-file relay fixture, and a bounded wait.
  */
+import { after, before } from "node:test";
 import { createSocket, type Socket } from "node:dgram";
+import { RtpPortPool } from "../../src/media/port-pool.ts";
 import { serializeRtp } from "../../src/media/rtp-packet.ts";
+import { RtpRelay, type RtpRelayOptions } from "../../src/media/rtp-relay.ts";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -94,4 +97,49 @@ export function rtp(
     marker: opts.marker ?? false,
     payload: opts.payload ?? new Uint8Array(160).fill(opts.fill ?? 0xff),
   });
+}
+
+/** A test file's port pool, endpoints and relays (see {@link relayFixture}). */
+export interface RelayFixture {
+  /** The pool (available once the file's `before` hook ran). */
+  readonly pool: RtpPortPool;
+  /** A recording endpoint, closed after the file's tests. */
+  readonly endpoint: () => Promise<UdpEndpoint>;
+  /** A relay on the pool, closed after the file's tests. */
+  readonly relay: (opts?: RtpRelayOptions) => Promise<RtpRelay>;
+}
+
+/**
+ * Registers the file's `before`/`after` hooks: a pool of `pairs` port pairs on loopback, and the
+ * closing of every endpoint and relay made through the fixture, then of the pool.
+ */
+export function relayFixture(pairs: number): RelayFixture {
+  let pool: RtpPortPool | undefined;
+  const endpoints: UdpEndpoint[] = [];
+  const relays: RtpRelay[] = [];
+  before(async () => {
+    pool = new RtpPortPool({ ...(await freeRange(pairs)), host: LOOPBACK });
+  });
+  after(() => {
+    for (const r of relays) r.close();
+    for (const e of endpoints) e.close();
+    pool?.close();
+  });
+  const fixture: RelayFixture = {
+    get pool(): RtpPortPool {
+      if (pool === undefined) throw new Error("relay fixture used before its before() hook");
+      return pool;
+    },
+    endpoint: async () => {
+      const e = await UdpEndpoint.open();
+      endpoints.push(e);
+      return e;
+    },
+    relay: async (opts = {}) => {
+      const r = await RtpRelay.create(fixture.pool, opts);
+      relays.push(r);
+      return r;
+    },
+  };
+  return fixture;
 }

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import {
@@ -8,33 +8,11 @@ import {
 } from "../../src/media/native-forwarder.ts";
 import { RtpPortPool } from "../../src/media/port-pool.ts";
 import type { RtpAddress } from "../../src/media/relay-leg.ts";
-import { RtpRelay, type RtpRelayOptions } from "../../src/media/rtp-relay.ts";
-import { LOOPBACK, UdpEndpoint, freeRange, rtp, waitUntil } from "./helpers.ts";
+import { RtpRelay } from "../../src/media/rtp-relay.ts";
+import { LOOPBACK, freeRange, relayFixture, rtp, waitUntil } from "./helpers.ts";
 
-let pool: RtpPortPool;
-const endpoints: UdpEndpoint[] = [];
-const relays: RtpRelay[] = [];
-
-before(async () => {
-  pool = new RtpPortPool({ ...(await freeRange(32)), host: LOOPBACK });
-});
-after(() => {
-  for (const r of relays) r.close();
-  for (const e of endpoints) e.close();
-  pool.close();
-});
-
-async function endpoint(): Promise<UdpEndpoint> {
-  const e = await UdpEndpoint.open();
-  endpoints.push(e);
-  return e;
-}
-
-async function relay(opts: RtpRelayOptions = {}): Promise<RtpRelay> {
-  const r = await RtpRelay.create(pool, opts);
-  relays.push(r);
-  return r;
-}
+const fx = relayFixture(32);
+const { endpoint, relay } = fx;
 
 /** Counts what libuv delivers on a relay socket: on the native path it must stay 0. */
 function spy(socket: Socket): { count: number } {
@@ -151,7 +129,7 @@ describe("native forwarder", { skip: unavailable }, () => {
 
   test("close lets go of the sockets at once: the ports can be bound again", async () => {
     const sessions = nativeSessionCount();
-    const r = await RtpRelay.create(pool);
+    const r = await RtpRelay.create(fx.pool);
     assert.equal(r.path, "native");
     const ports = [r.a.localPort, r.b.localPort];
     r.close();

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { ALAW_TO_ULAW, ULAW_TO_ALAW } from "../../src/media/g711.ts";
 import { RtpPortPool } from "../../src/media/port-pool.ts";
@@ -12,26 +12,10 @@ import { PromptPlayer } from "../../src/media/prompt-player.ts";
 import { generateTone } from "../../src/media/tone.ts";
 import type { RtpAddress } from "../../src/media/relay-leg.ts";
 import { LinekeyError } from "../../src/util/errors.ts";
-import { LOOPBACK, UdpEndpoint, freeRange, rtp, waitUntil } from "./helpers.ts";
+import { LOOPBACK, freeRange, relayFixture, rtp, waitUntil } from "./helpers.ts";
 
-let pool: RtpPortPool;
-const endpoints: UdpEndpoint[] = [];
-const relays: RtpRelay[] = [];
-
-before(async () => {
-  pool = new RtpPortPool({ ...(await freeRange(48)), host: LOOPBACK });
-});
-after(() => {
-  for (const r of relays) r.close();
-  for (const e of endpoints) e.close();
-  pool.close();
-});
-
-async function endpoint(): Promise<UdpEndpoint> {
-  const e = await UdpEndpoint.open();
-  endpoints.push(e);
-  return e;
-}
+const fx = relayFixture(48);
+const { endpoint } = fx;
 
 // Every test runs on both forwarding paths; the native one only where the addon is built.
 const PATHS: readonly RelayPath[] = ["js", "native"];
@@ -43,8 +27,7 @@ for (const path of PATHS) {
 
 function relayTests(path: RelayPath): void {
   async function relay(opts: Parameters<typeof RtpRelay.create>[1] = {}): Promise<RtpRelay> {
-    const r = await RtpRelay.create(pool, { ...opts, native: path === "native" });
-    relays.push(r);
+    const r = await fx.relay({ ...opts, native: path === "native" });
     assert.equal(r.path, path);
     return r;
   }
@@ -284,14 +267,14 @@ function relayTests(path: RelayPath): void {
   });
 
   test("close frees both port pairs; a failed create leaves no port behind", async () => {
-    const base = pool.inUse;
-    const r = await RtpRelay.create(pool, { native: path === "native" });
+    const base = fx.pool.inUse;
+    const r = await RtpRelay.create(fx.pool, { native: path === "native" });
     assert.equal(r.path, path);
-    assert.equal(pool.inUse, base + 2);
+    assert.equal(fx.pool.inUse, base + 2);
     r.close();
     r.close();
     assert.ok(r.closed && r.a.closed && r.b.closed);
-    assert.equal(pool.inUse, base);
+    assert.equal(fx.pool.inUse, base);
 
     const tiny = new RtpPortPool({ ...(await freeRange(1)), host: LOOPBACK });
     await assert.rejects(
