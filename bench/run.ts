@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 const BENCHES: Record<string, () => Promise<{ run: (argv: string[]) => Promise<unknown> }>> = {
   register: () => import("./register.ts"),
   sip: () => import("./sip.ts"),
+  message: () => import("./message.ts"),
   sca: () => import("./sca.ts"),
   calls: () => import("./calls.ts"),
   rtp: async () => {

@@ -41,16 +41,7 @@ export function layoutVersions(type: SccpMessageType): number[] {
 }
 
 /** Small deterministic PRNG (mulberry32) so failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as rng } from "../support/prng.ts";
 
 const IPV6_SAMPLES = ["2001:db8::1", "fe80::1:2", "2001:db8:85a3::8a2e:370:7334", "::1", "1:2:3:4:5:6:7:8"];
 const TEXT_CHARS = "0123456789 abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_.:/@#*éüÅß\u0080\u0013";

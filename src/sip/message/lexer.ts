@@ -145,3 +145,23 @@ export function indexOfTopLevel(s: string, ch: string, from = 0): number {
   }
   return -1;
 }
+
+/**
+ * Index after the quoted-string starting at `s[i] === '"'` and ending before `end`, or -1 when it
+ * is not closed there (or holds an escaped CR or LF).
+ */
+export function quotedEnd(s: string, i: number, end: number): number {
+  for (let j = i + 1; j < end; j++) {
+    const c = s.charCodeAt(j);
+    if (c === 0x5c) {
+      // RFC 3261 §25.1 quoted-pair: any octet but CR and LF may be escaped.
+      if (j + 1 >= end) return -1;
+      const next = s.charCodeAt(j + 1);
+      if (next === 0x0d || next === 0x0a) return -1;
+      j++;
+    } else if (c === 0x22) {
+      return j + 1;
+    }
+  }
+  return -1;
+}

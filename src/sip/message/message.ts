@@ -28,14 +28,6 @@ export type HeaderEncoding = "utf8" | "latin1";
  */
 const EMPTY_BODY = Buffer.alloc(0);
 
-/** @internal What the parser already parsed while validating, handed to the message. */
-export interface ParsedHeaders {
-  readonly topVia?: readonly [text: string, via: Via];
-  readonly from?: readonly [text: string, value: NameAddress];
-  readonly to?: readonly [text: string, value: NameAddress];
-  readonly cseq?: readonly [text: string, value: CSeq];
-}
-
 /** Parsed header values with the exact text each was parsed from. */
 class ParseCache {
   viaText: string | undefined = undefined;
@@ -77,13 +69,32 @@ abstract class SipMessageBase {
     this.body = body === undefined ? EMPTY_BODY : typeof body === "string" ? bodyFromText(body) : body;
   }
 
-  /** @internal Seeds the parse caches with the parser's results. */
-  primeParsed(parsed: ParsedHeaders): void {
+  /**
+   * @internal Seeds the parse caches with what the parser parsed while validating, each with the
+   * exact text it came from (the top Via's only when there is one). Positional, so that the
+   * parser hands them over without building an object per message.
+   */
+  primeParsed(
+    viaText: string | undefined,
+    via: Via | undefined,
+    fromText: string,
+    from: NameAddress,
+    toText: string,
+    to: NameAddress,
+    cseqText: string,
+    cseq: CSeq,
+  ): void {
     const c = this.cache();
-    if (parsed.topVia !== undefined) [c.viaText, c.via] = parsed.topVia;
-    if (parsed.from !== undefined) [c.fromText, c.from] = parsed.from;
-    if (parsed.to !== undefined) [c.toText, c.to] = parsed.to;
-    if (parsed.cseq !== undefined) [c.cseqText, c.cseq] = parsed.cseq;
+    if (viaText !== undefined && via !== undefined) {
+      c.viaText = viaText;
+      c.via = via;
+    }
+    c.fromText = fromText;
+    c.from = from;
+    c.toText = toText;
+    c.to = to;
+    c.cseqText = cseqText;
+    c.cseq = cseq;
   }
 
   /**

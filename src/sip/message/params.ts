@@ -4,7 +4,7 @@
  * so that re-serialising gives the same text.
  */
 import { SipParseError } from "./parse-error.ts";
-import { isToken, isWsCode, readQuoted, skipWs } from "./lexer.ts";
+import { isTokenCode, isWsCode, quotedEnd, readQuoted } from "./lexer.ts";
 
 /** One parameter. `value` is null for a parameter without `=` (e.g. `lr`, `rport`). */
 export interface Param {
@@ -12,13 +12,36 @@ export interface Param {
   readonly value: string | null;
 }
 
+/**
+ * The list of every Params without parameters until one is added: most parsed URIs and many
+ * name-addrs have none, and need no array of their own. Never modified (see `writable`).
+ */
+const NONE: Param[] = [];
+
 /** An ordered, case-insensitive parameter list. */
 export class Params implements Iterable<Param> {
-  private readonly list: Param[];
+  private list: Param[];
 
   constructor(list?: Iterable<Param>) {
     // Most lists start empty (the parsers append): no copy of a default array then.
-    this.list = list === undefined ? [] : Array.isArray(list) ? (list as Param[]).slice() : [...list];
+    if (list === undefined) this.list = NONE;
+    else this.list = Array.isArray(list) ? (list as Param[]).slice() : [...list];
+  }
+
+  /**
+   * @internal Takes `list` as it is, without a copy (the header parsers size it exactly); the
+   * new object owns it afterwards.
+   */
+  static adopt(list: Param[]): Params {
+    const p = new Params();
+    p.list = list;
+    return p;
+  }
+
+  /** The list, made the object's own before its first change. */
+  private writable(): Param[] {
+    if (this.list === NONE) this.list = [];
+    return this.list;
   }
 
   get size(): number {
@@ -38,25 +61,28 @@ export class Params implements Iterable<Param> {
   /** Replaces the value in place, or appends the parameter if absent. */
   set(name: string, value: string | null = null): this {
     const i = this.index(name);
-    if (i < 0) this.list.push({ name, value });
-    else this.list[i] = { name: this.list[i]?.name ?? name, value };
+    const list = this.writable();
+    if (i < 0) list.push({ name, value });
+    else list[i] = { name: list[i]?.name ?? name, value };
     return this;
   }
 
   /** Appends a parameter even if one of that name exists (keeps duplicates as received). */
   append(name: string, value: string | null = null): this {
-    this.list.push({ name, value });
+    this.writable().push({ name, value });
     return this;
   }
 
   /** Removes every parameter of that name; returns whether one was removed. */
   delete(name: string): boolean {
     const lower = name.toLowerCase();
-    const before = this.list.length;
-    for (let i = this.list.length - 1; i >= 0; i--) {
-      if (this.list[i]?.name.toLowerCase() === lower) this.list.splice(i, 1);
+    const list = this.list;
+    const before = list.length;
+    // (An empty list, the shared one included, has nothing to remove.)
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i]?.name.toLowerCase() === lower) list.splice(i, 1);
     }
-    return this.list.length !== before;
+    return list.length !== before;
   }
 
   clone(): Params {
@@ -95,48 +121,154 @@ export function unquoteParam(value: string): string {
   return readQuoted(value, 0)?.value ?? value;
 }
 
+// Header parameters are scanned once into spans (positions in the text), four numbers per
+// parameter: name start, name end, value start, value end (value start -1 when there is no
+// value). Validation needs nothing more, and a parse then cuts out exactly the strings it keeps
+// and sizes the list exactly, instead of growing an array from empty.
+let spans = new Int32Array(4 * 16);
+
+/** scanHeaderParams: a parameter is malformed. */
+export const PARAMS_MALFORMED = -1;
+/** scanHeaderParams: a quoted value is not terminated. */
+export const PARAMS_UNTERMINATED = -2;
+
+/** Index after the white space that starts at `i`, at most `end`. */
+function skipWsTo(s: string, i: number, end: number): number {
+  while (i < end && isWsCode(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * @internal Scans header parameters (`*( SEMI generic-param )`, RFC 3261 §25.1) in
+ * `s[i, end)`, which must start (after white space) with `;` or be empty. LWS is allowed around
+ * `;` and `=`. A value is a token, a host (IPv6 references included) or a quoted string.
+ * Returns the number of parameters, whose positions {@link paramSpan} then gives, or
+ * PARAMS_MALFORMED / PARAMS_UNTERMINATED for the first fault.
+ */
+export function scanHeaderParams(s: string, i: number, end: number): number {
+  let count = 0;
+  i = skipWsTo(s, i, end);
+  while (i < end) {
+    if (s.charCodeAt(i) !== 0x3b) return PARAMS_MALFORMED;
+    i = skipWsTo(s, i + 1, end);
+    const nameStart = i;
+    for (; i < end; i++) {
+      const c = s.charCodeAt(i);
+      // Up to white space, "=" or ";"; all of it must be token characters.
+      if (isWsCode(c) || c === 0x3d || c === 0x3b) break;
+      if (!isTokenCode(c)) return PARAMS_MALFORMED;
+    }
+    if (i === nameStart) return PARAMS_MALFORMED;
+    const nameEnd = i;
+    i = skipWsTo(s, i, end);
+    let valueStart = -1;
+    let valueEnd = -1;
+    if (i < end && s.charCodeAt(i) === 0x3d) {
+      i = skipWsTo(s, i + 1, end);
+      valueStart = i;
+      if (i < end && s.charCodeAt(i) === 0x22) {
+        i = quotedEnd(s, i, end);
+        if (i < 0) return PARAMS_UNTERMINATED;
+      } else {
+        for (; i < end; i++) {
+          const c = s.charCodeAt(i);
+          // Up to white space, ";" or one of < > " , (never part of a token or host value).
+          if (isWsCode(c) || c === 0x3b || c === 0x3c || c === 0x3e || c === 0x22 || c === 0x2c) break;
+        }
+        if (i === valueStart) return PARAMS_MALFORMED;
+      }
+      valueEnd = i;
+      i = skipWsTo(s, i, end);
+    }
+    const at = 4 * count;
+    if (at + 4 > spans.length) {
+      const larger = new Int32Array(spans.length * 2);
+      larger.set(spans);
+      spans = larger;
+    }
+    spans[at] = nameStart;
+    spans[at + 1] = nameEnd;
+    spans[at + 2] = valueStart;
+    spans[at + 3] = valueEnd;
+    count++;
+  }
+  return count;
+}
+
+/**
+ * @internal Position `part` (0 name start, 1 name end, 2 value start, 3 value end) of parameter
+ * `k` of the last {@link scanHeaderParams} call.
+ */
+export function paramSpan(k: number, part: number): number {
+  return spans[4 * k + part] ?? -1;
+}
+
+/**
+ * Parameter names parsers see all the time, with the parameter without a value. A name cut from
+ * a header is a new (copied) string; these are shared instead, by kept messages too, and so is
+ * the (frozen) Param of `;rport` or `;lr`.
+ */
+interface CommonName {
+  readonly name: string;
+  readonly bare: Param;
+}
+
+const COMMON_NAMES: readonly (readonly CommonName[] | undefined)[] = (() => {
+  const byLength: CommonName[][] = [];
+  for (const name of [
+    "tag",
+    "branch",
+    "rport",
+    "received",
+    "lr",
+    "transport",
+    "expires",
+    "q",
+    "maddr",
+    "ttl",
+    "user",
+  ]) {
+    (byLength[name.length] ??= []).push({ name, bare: Object.freeze({ name, value: null }) });
+  }
+  return byLength;
+})();
+
+function commonNameIn(s: string, a: number, b: number): CommonName | undefined {
+  const common = COMMON_NAMES[b - a];
+  if (common !== undefined) for (const c of common) if (s.startsWith(c.name, a)) return c;
+  return undefined;
+}
+
+/** @internal The Params of the `count` parameters of the last {@link scanHeaderParams} call. */
+export function paramsFromSpans(s: string, count: number): Params {
+  if (count === 0) return new Params();
+  const list = new Array<Param>(count);
+  for (let k = 0; k < count; k++) {
+    const at = 4 * k;
+    const nameStart = spans[at] ?? 0;
+    const nameEnd = spans[at + 1] ?? 0;
+    const valueStart = spans[at + 2] ?? -1;
+    const common = commonNameIn(s, nameStart, nameEnd);
+    if (valueStart < 0) {
+      list[k] = common?.bare ?? { name: s.slice(nameStart, nameEnd), value: null };
+    } else {
+      list[k] = {
+        name: common?.name ?? s.slice(nameStart, nameEnd),
+        value: s.slice(valueStart, spans[at + 3]),
+      };
+    }
+  }
+  return Params.adopt(list);
+}
+
 /**
  * Parses header parameters (`*( SEMI generic-param )`, RFC 3261 §25.1) starting at `s[i]`,
  * which must be `;` or the end. LWS is allowed around `;` and `=`. A value is a token, a host
  * (IPv6 references included) or a quoted string. `what` names the header in error reasons.
  */
 export function parseHeaderParams(s: string, i: number, what: string): Params {
-  const params = new Params();
-  const n = s.length;
-  i = skipWs(s, i);
-  while (i < n) {
-    if (s.charCodeAt(i) !== 0x3b) throw new SipParseError(`Malformed ${what} parameters`);
-    i = skipWs(s, i + 1);
-    const nameStart = i;
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      // Up to white space, "=" or ";".
-      if (isWsCode(c) || c === 0x3d || c === 0x3b) break;
-    }
-    const name = s.slice(nameStart, i);
-    if (!isToken(name)) throw new SipParseError(`Malformed ${what} parameters`);
-    i = skipWs(s, i);
-    let value: string | null = null;
-    if (s.charCodeAt(i) === 0x3d) {
-      i = skipWs(s, i + 1);
-      if (s.charCodeAt(i) === 0x22) {
-        const q = readQuoted(s, i);
-        if (!q) throw new SipParseError(`Unterminated quoted string in ${what}`);
-        value = s.slice(i, q.end);
-        i = q.end;
-      } else {
-        const vStart = i;
-        for (; i < n; i++) {
-          const c = s.charCodeAt(i);
-          // Up to white space, ";" or one of < > " , (never part of a token or host value).
-          if (isWsCode(c) || c === 0x3b || c === 0x3c || c === 0x3e || c === 0x22 || c === 0x2c) break;
-        }
-        value = s.slice(vStart, i);
-        if (value === "") throw new SipParseError(`Malformed ${what} parameters`);
-      }
-      i = skipWs(s, i);
-    }
-    params.append(name, value);
-  }
-  return params;
+  const count = scanHeaderParams(s, i, s.length);
+  if (count === PARAMS_UNTERMINATED) throw new SipParseError(`Unterminated quoted string in ${what}`);
+  if (count < 0) throw new SipParseError(`Malformed ${what} parameters`);
+  return paramsFromSpans(s, count);
 }

@@ -38,14 +38,19 @@ function isHexCode(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
-/** True when every character of `s` is in `table` or part of a `%XX` escape; `s` may be empty only if `allowEmpty`. */
-function isEscaped(s: string, table: Uint8Array, allowEmpty: boolean): boolean {
-  const n = s.length;
-  if (n === 0) return allowEmpty;
-  for (let i = 0; i < n; i++) {
+// The checks below work on a range `s[a, b)` of a longer text, so that validation can look at a
+// URI inside a header value without cutting it out first. No read may go past `b`.
+
+/**
+ * True when every character of `s[a, b)` is in `table` or part of a `%XX` escape; the range may
+ * be empty only if `allowEmpty`.
+ */
+function isEscaped(s: string, a: number, b: number, table: Uint8Array, allowEmpty: boolean): boolean {
+  if (a >= b) return allowEmpty;
+  for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x25) {
-      if (!isHexCode(s.charCodeAt(i + 1)) || !isHexCode(s.charCodeAt(i + 2))) return false;
+      if (i + 2 >= b || !isHexCode(s.charCodeAt(i + 1)) || !isHexCode(s.charCodeAt(i + 2))) return false;
       i += 2;
     } else if (c >= 128 || table[c] !== 1) {
       return false;
@@ -59,25 +64,60 @@ function inTable(table: Uint8Array, c: number): boolean {
 }
 
 /** `[A-Za-z0-9_]`, then `[A-Za-z0-9\-_.]*` ending in `[A-Za-z0-9_.]` (RFC 3261 hostname, leniently). */
-function isHostname(s: string): boolean {
-  const n = s.length;
-  if (n === 0 || !inTable(HOST_FIRST, s.charCodeAt(0))) return false;
+function isHostname(s: string, a: number, b: number): boolean {
+  const n = b - a;
+  if (n <= 0 || !inTable(HOST_FIRST, s.charCodeAt(a))) return false;
   if (n === 1) return true;
-  for (let i = 1; i < n - 1; i++) if (!inTable(HOST_INNER, s.charCodeAt(i))) return false;
-  return inTable(HOST_LAST, s.charCodeAt(n - 1));
+  for (let i = a + 1; i < b - 1; i++) if (!inTable(HOST_INNER, s.charCodeAt(i))) return false;
+  return inTable(HOST_LAST, s.charCodeAt(b - 1));
 }
 
-function isScheme(s: string): boolean {
-  const n = s.length;
-  const first = s.charCodeAt(0);
-  if (n === 0 || !((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) return false;
-  for (let i = 1; i < n; i++) if (!inTable(SCHEME_CHARS, s.charCodeAt(i))) return false;
+/** `[` then one or more of hex digits, `:` and `.`, then `]` (an IPv6 reference, leniently). */
+function isIpv6Reference(s: string, a: number, b: number): boolean {
+  if (b - a < 3 || s.charCodeAt(a) !== 0x5b || s.charCodeAt(b - 1) !== 0x5d) return false;
+  for (let i = a + 1; i < b - 1; i++) {
+    const c = s.charCodeAt(i);
+    if (!isHexCode(c) && c !== 0x3a && c !== 0x2e) return false;
+  }
   return true;
 }
 
-const IPV6_REF_RE = /^\[[0-9A-Fa-f:.]+\]$/;
-const TEL_RE = /^\+?[0-9A-Fa-f*#\-.()pPwW]+$/;
-const OPAQUE_BAD_RE = /[\x00-\x20\x7f<>"]/;
+function isScheme(s: string, a: number, b: number): boolean {
+  if (a >= b) return false;
+  const first = s.charCodeAt(a);
+  if (!((first >= 0x41 && first <= 0x5a) || (first >= 0x61 && first <= 0x7a))) return false;
+  for (let i = a + 1; i < b; i++) if (!inTable(SCHEME_CHARS, s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** The characters of a tel: number (RFC 3966, leniently) after an optional leading "+". */
+const TEL_CHARS: Uint8Array = (() => {
+  const t = new Uint8Array(128);
+  for (const ch of "0123456789ABCDEFabcdef*#-.()pPwW") t[ch.charCodeAt(0)] = 1;
+  return t;
+})();
+
+function isTelNumber(s: string, a: number, b: number): boolean {
+  if (a < b && s.charCodeAt(a) === 0x2b) a++;
+  if (a >= b) return false;
+  for (let i = a; i < b; i++) if (!inTable(TEL_CHARS, s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** True when `s[a, b)` has a control character, SP, DEL, `<`, `>` or `"` (not in an opaque URI). */
+function hasOpaqueBad(s: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return true;
+  }
+  return false;
+}
+
+/** Index of `ch` in `s[from, end)`, or -1. */
+function indexIn(s: string, ch: string, from: number, end: number): number {
+  const i = s.indexOf(ch, from);
+  return i >= end ? -1 : i;
+}
 
 /** A header carried in a SIP URI (`?name=value&…`), kept escaped. */
 export interface UriHeader {
@@ -190,141 +230,195 @@ function bad(what = "URI"): SipParseError {
   return new SipParseError(`Malformed ${what}`);
 }
 
-function parsePort(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 5) throw bad();
+/** The port in `s[a, b)`: 1 to 5 digits, at most 65535; -1 when malformed. */
+function portIn(s: string, a: number, b: number): number {
+  const n = b - a;
+  if (n <= 0 || n > 5) return -1;
   let port = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = a; i < b; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) throw bad();
+    if (c < 0x30 || c > 0x39) return -1;
     port = port * 10 + (c - 0x30);
   }
-  if (port > 65535) throw bad();
-  return port;
+  return port > 65535 ? -1 : port;
 }
 
 /**
- * `;name[=value]…` (starting with ";", or "" for none). With `into` undefined the parameters are
- * only checked (see {@link isValidUri}).
+ * Checks `;name[=value]…` in `s[a, b)` (`s[a]` is the first ";"; an empty range has none) and,
+ * when `into` is given, appends the parameters to it.
  */
-function parseUriParams(s: string, into: Params | undefined): void {
-  if (s === "") return;
-  let start = 1;
+function uriParamsIn(s: string, a: number, b: number, into: Params | undefined): boolean {
+  if (a >= b) return true;
+  let start = a + 1;
   for (;;) {
-    const semi = s.indexOf(";", start);
-    const part = semi < 0 ? s.slice(start) : s.slice(start, semi);
-    const eq = part.indexOf("=");
-    const name = eq < 0 ? part : part.slice(0, eq);
-    const value = eq < 0 ? null : part.slice(eq + 1);
-    if (!isEscaped(name, PARAM_CHARS, false) || (value !== null && !isEscaped(value, PARAM_CHARS, false))) {
-      throw bad();
-    }
-    into?.append(name, value);
-    if (semi < 0) return;
+    const semi = indexIn(s, ";", start, b);
+    const partEnd = semi < 0 ? b : semi;
+    const eq = indexIn(s, "=", start, partEnd);
+    const nameEnd = eq < 0 ? partEnd : eq;
+    if (!isEscaped(s, start, nameEnd, PARAM_CHARS, false)) return false;
+    if (eq >= 0 && !isEscaped(s, eq + 1, partEnd, PARAM_CHARS, false)) return false;
+    into?.append(s.slice(start, nameEnd), eq < 0 ? null : s.slice(eq + 1, partEnd));
+    if (semi < 0) return true;
     start = semi + 1;
   }
 }
 
+const HOST_PORT_BAD = -2;
+
 /**
- * Checks `host[:port]` (host may be an IPv6 reference); returns the port, or -1 when there is
- * none. With a port, the host is everything before the last ":" (a host name has no ":", an
- * IPv6 reference ends at "]").
+ * Checks `host[:port]` in `s[a, b)` (host may be an IPv6 reference); returns the port, -1 when
+ * there is none, or HOST_PORT_BAD. With a port, the host is everything before the last ":" (a
+ * host name has no ":", an IPv6 reference ends at "]").
  */
-function checkHostPort(s: string): number {
+function hostPortIn(s: string, a: number, b: number): number {
   let hostEnd: number;
-  if (s.charCodeAt(0) === 0x5b) {
-    const close = s.indexOf("]");
-    if (close < 0) throw bad();
+  if (a < b && s.charCodeAt(a) === 0x5b) {
+    const close = indexIn(s, "]", a, b);
+    if (close < 0) return HOST_PORT_BAD;
     hostEnd = close + 1;
-    if (!IPV6_REF_RE.test(s.slice(0, hostEnd))) throw bad();
+    if (!isIpv6Reference(s, a, hostEnd)) return HOST_PORT_BAD;
   } else {
-    const colon = s.indexOf(":");
-    hostEnd = colon < 0 ? s.length : colon;
-    if (!isHostname(colon < 0 ? s : s.slice(0, colon))) throw bad();
+    const colon = indexIn(s, ":", a, b);
+    hostEnd = colon < 0 ? b : colon;
+    if (!isHostname(s, a, hostEnd)) return HOST_PORT_BAD;
   }
-  if (hostEnd === s.length) return -1;
-  if (s.charCodeAt(hostEnd) !== 0x3a) throw bad();
-  return parsePort(s.slice(hostEnd + 1));
+  if (hostEnd === b) return -1;
+  if (s.charCodeAt(hostEnd) !== 0x3a) return HOST_PORT_BAD;
+  const port = portIn(s, hostEnd + 1, b);
+  return port < 0 ? HOST_PORT_BAD : port;
+}
+
+/**
+ * @internal Whether `s[a, b)` is a host (a host name or an IPv6 reference) as a SIP URI or a
+ * Via sent-by has it, and `s[portStart, portEnd)` (when `portStart` ≥ 0) a valid port: the
+ * grammar of {@link parseHostPort} applied to the two parts of `host:port`.
+ */
+export function isHostAndPortIn(
+  s: string,
+  a: number,
+  b: number,
+  portStart: number,
+  portEnd: number,
+): boolean {
+  const hostOk =
+    a < b && s.charCodeAt(a) === 0x5b
+      ? indexIn(s, "]", a, b) === b - 1 && isIpv6Reference(s, a, b)
+      : indexIn(s, ":", a, b) < 0 && isHostname(s, a, b);
+  return hostOk && (portStart < 0 || portIn(s, portStart, portEnd) >= 0);
+}
+
+/** @internal The port of `s[a, b)` as {@link isHostAndPortIn} accepted it. */
+export function portNumberIn(s: string, a: number, b: number): number {
+  return portIn(s, a, b);
 }
 
 /** Parses `host[:port]` where host may be an IPv6 reference. */
 export function parseHostPort(s: string): { host: string; port: number | undefined } {
-  const port = checkHostPort(s);
+  const port = hostPortIn(s, 0, s.length);
+  if (port === HOST_PORT_BAD) throw bad();
   if (port < 0) return { host: s, port: undefined };
   return { host: s.slice(0, s.lastIndexOf(":")), port };
 }
 
 /**
- * Parses (or, with `build` false, only checks: same grammar, no objects) the part of a sip: or
- * sips: URI after the scheme.
+ * Checks the part of a sip: or sips: URI after the scheme, `s[a, b)`: false when malformed.
+ * With `build` it returns the parsed URI instead of true; only what the URI keeps is cut out.
  */
-function parseSip(scheme: "sip" | "sips", rest: string, build: boolean): SipUri | undefined {
-  let user: string | undefined;
-  let password: string | undefined;
+function sipIn(scheme: "sip" | "sips", s: string, a: number, b: number, build: boolean): SipUri | boolean {
+  let userEnd = -1;
+  let passwordStart = -1;
+  let rest = a;
   // The user part may contain ; ? / (RFC 3261 user-unreserved) but never an unescaped "@".
-  const at = rest.indexOf("@");
+  const at = indexIn(s, "@", a, b);
   if (at >= 0) {
-    const userinfo = rest.slice(0, at);
-    rest = rest.slice(at + 1);
-    const colon = userinfo.indexOf(":");
-    user = colon < 0 ? userinfo : userinfo.slice(0, colon);
-    password = colon < 0 ? undefined : userinfo.slice(colon + 1);
-    if (!isEscaped(user, USER_CHARS, false)) throw bad();
-    if (password !== undefined && !isEscaped(password, PASSWORD_CHARS, true)) throw bad();
+    const colon = indexIn(s, ":", a, at);
+    userEnd = colon < 0 ? at : colon;
+    passwordStart = colon < 0 ? -1 : colon + 1;
+    if (!isEscaped(s, a, userEnd, USER_CHARS, false)) return false;
+    if (passwordStart >= 0 && !isEscaped(s, passwordStart, at, PASSWORD_CHARS, true)) return false;
+    rest = at + 1;
   }
-  const q = rest.indexOf("?");
-  const headerText = q < 0 ? undefined : rest.slice(q + 1);
-  const beforeHeaders = q < 0 ? rest : rest.slice(0, q);
+  const q = indexIn(s, "?", rest, b);
+  const beforeHeadersEnd = q < 0 ? b : q;
   // The host ends at the first ";" outside an IPv6 reference.
-  const close = beforeHeaders.startsWith("[") ? beforeHeaders.indexOf("]") : -1;
-  const semi = beforeHeaders.indexOf(";", Math.max(close, 0));
-  const hostPort = semi < 0 ? beforeHeaders : beforeHeaders.slice(0, semi);
-  const portNumber = checkHostPort(hostPort);
+  const close =
+    rest < beforeHeadersEnd && s.charCodeAt(rest) === 0x5b ? indexIn(s, "]", rest, beforeHeadersEnd) : -1;
+  const semi = indexIn(s, ";", close < 0 ? rest : close, beforeHeadersEnd);
+  const hostPortEnd = semi < 0 ? beforeHeadersEnd : semi;
+  const portNumber = hostPortIn(s, rest, hostPortEnd);
+  if (portNumber === HOST_PORT_BAD) return false;
   const params = build ? new Params() : undefined;
-  parseUriParams(semi < 0 ? "" : beforeHeaders.slice(semi), params);
+  if (semi >= 0 && !uriParamsIn(s, semi, beforeHeadersEnd, params)) return false;
   const headers: UriHeader[] | undefined = build ? [] : undefined;
-  if (headerText !== undefined) {
-    for (const h of headerText.split("&")) {
-      const eq = h.indexOf("=");
-      if (eq < 0) throw bad();
-      const name = h.slice(0, eq);
-      const value = h.slice(eq + 1);
-      if (!isEscaped(name, HEADER_CHARS, false) || !isEscaped(value, HEADER_CHARS, true)) throw bad();
-      headers?.push({ name, value });
+  if (q >= 0) {
+    // `&`-separated `name=value` pairs; the name may not be empty, the value may.
+    let start = q + 1;
+    for (;;) {
+      const amp = indexIn(s, "&", start, b);
+      const end = amp < 0 ? b : amp;
+      const eq = indexIn(s, "=", start, end);
+      if (eq < 0) return false;
+      if (!isEscaped(s, start, eq, HEADER_CHARS, false) || !isEscaped(s, eq + 1, end, HEADER_CHARS, true)) {
+        return false;
+      }
+      headers?.push({ name: s.slice(start, eq), value: s.slice(eq + 1, end) });
+      if (amp < 0) break;
+      start = amp + 1;
     }
   }
-  if (params === undefined || headers === undefined) return undefined;
-  const host = portNumber < 0 ? hostPort : hostPort.slice(0, hostPort.lastIndexOf(":"));
+  if (params === undefined || headers === undefined) return true;
+  const user = at < 0 ? undefined : s.slice(a, userEnd);
+  const password = passwordStart < 0 ? undefined : s.slice(passwordStart, at);
+  const host = s.slice(rest, portNumber < 0 ? hostPortEnd : s.lastIndexOf(":", hostPortEnd - 1));
   const port = portNumber < 0 ? undefined : portNumber;
   return new SipUri({ scheme, user, password, host, port, params, headers });
 }
 
-/** The scheme (lower case) and the text after its colon; throws SipParseError. */
-function parseUriOrCheck(text: string, build: boolean): Uri | undefined {
-  const colon = text.indexOf(":");
-  if (colon <= 0) throw bad();
-  const scheme = text.slice(0, colon);
-  if (!isScheme(scheme)) throw bad();
-  const rest = text.slice(colon + 1);
-  const lower = scheme.toLowerCase();
-  if (lower === "sip" || lower === "sips") return parseSip(lower, rest, build);
-  if (lower === "tel") {
-    const semi = rest.indexOf(";");
-    const number = semi < 0 ? rest : rest.slice(0, semi);
-    if (!TEL_RE.test(number)) throw bad();
+/** True when `s[a, b)` is `name` in any case (`name` is lower-case ASCII letters). */
+function isSchemeName(s: string, a: number, b: number, name: string): boolean {
+  if (b - a !== name.length) return false;
+  // Only letters, digits and "+-." get here (isScheme): setting 0x20 lower-cases letters and
+  // maps nothing else onto a letter.
+  for (let i = 0; i < name.length; i++) if ((s.charCodeAt(a + i) | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * Checks (or, with `build`, parses) the absolute URI `s[a, b)`: false when malformed, else
+ * true, or the URI when building.
+ */
+function uriIn(s: string, a: number, b: number, build: boolean): Uri | boolean {
+  const colon = indexIn(s, ":", a, b);
+  if (colon <= a) return false;
+  if (!isScheme(s, a, colon)) return false;
+  if (isSchemeName(s, a, colon, "sip")) return sipIn("sip", s, colon + 1, b, build);
+  if (isSchemeName(s, a, colon, "sips")) return sipIn("sips", s, colon + 1, b, build);
+  if (isSchemeName(s, a, colon, "tel")) {
+    const semi = indexIn(s, ";", colon + 1, b);
+    const numberEnd = semi < 0 ? b : semi;
+    if (!isTelNumber(s, colon + 1, numberEnd)) return false;
     const params = build ? new Params() : undefined;
-    parseUriParams(semi < 0 ? "" : rest.slice(semi), params);
-    return params === undefined ? undefined : new TelUri(number, params);
+    if (semi >= 0 && !uriParamsIn(s, semi, b, params)) return false;
+    return params === undefined ? true : new TelUri(s.slice(colon + 1, numberEnd), params);
   }
-  if (rest === "" || OPAQUE_BAD_RE.test(rest)) throw bad();
-  return build ? new GenericUri(scheme, rest) : undefined;
+  if (colon + 1 >= b || hasOpaqueBad(s, colon + 1, b)) return false;
+  return build ? new GenericUri(s.slice(a, colon), s.slice(colon + 1, b)) : true;
 }
 
 /** Parses any absolute URI; `sip:`, `sips:` and `tel:` are parsed fully. Throws SipParseError. */
 export function parseUri(text: string): Uri {
-  const uri = parseUriOrCheck(text, true);
-  if (uri === undefined) throw bad();
+  const uri = uriIn(text, 0, text.length, true);
+  if (typeof uri === "boolean") throw bad();
   return uri;
+}
+
+/**
+ * @internal {@link parseUri} of `text.slice(start, end)` without cutting it out first;
+ * undefined where parseUri throws.
+ */
+export function parseUriIn(text: string, start: number, end: number): Uri | undefined {
+  const uri = uriIn(text, start, end, true);
+  return typeof uri === "boolean" ? undefined : uri;
 }
 
 /**
@@ -332,12 +426,15 @@ export function parseUri(text: string): Uri {
  * URI: header validation checks every Contact, Route and Record-Route this way.
  */
 export function isValidUri(text: string): boolean {
-  try {
-    parseUriOrCheck(text, false);
-    return true;
-  } catch {
-    return false;
-  }
+  return uriIn(text, 0, text.length, false) === true;
+}
+
+/**
+ * Whether {@link parseUri} would accept `text.slice(start, end)`, without cutting it out (nor
+ * building anything).
+ */
+export function isValidUriIn(text: string, start: number, end: number): boolean {
+  return uriIn(text, start, end, false) === true;
 }
 
 /** Parses a URI that must be `sip:` or `sips:`. */

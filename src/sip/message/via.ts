@@ -2,9 +2,9 @@
  * Via header values (RFC 3261 §20.42, §25.1 via-parm) with the RFC 3581 `rport` parameter.
  */
 import { SipParseError } from "./parse-error.ts";
-import { isToken, isWs, isWsCode, skipWs, trimLws } from "./lexer.ts";
-import { Params, parseHeaderParams } from "./params.ts";
-import { parseHostPort, unbracket } from "./uri.ts";
+import { isTokenCode, isWsCode, trimLws } from "./lexer.ts";
+import { Params, paramSpan, paramsFromSpans, scanHeaderParams } from "./params.ts";
+import { isHostAndPortIn, portNumberIn, unbracket } from "./uri.ts";
 
 /** The RFC 3261 §8.1.1.7 magic cookie that starts every RFC 3261 branch. */
 export const BRANCH_MAGIC_COOKIE = "z9hG4bK";
@@ -101,107 +101,176 @@ export class Via {
   }
 }
 
-/** Index of the end of the token starting at `i`: the next white space or "/". */
-function tokenEnd(s: string, i: number): number {
-  let end = i;
-  while (end < s.length) {
-    const c = s.charCodeAt(end);
+/** Index of the end of the token starting at `i`: the next white space or "/", at most `b`. */
+function tokenEnd(s: string, i: number, b: number): number {
+  while (i < b) {
+    const c = s.charCodeAt(i);
     if (isWsCode(c) || c === 0x2f) break;
-    end++;
+    i++;
   }
-  return end;
+  return i;
 }
 
-const VIA_WORDS: ReadonlyMap<string, string> = new Map(
-  ["SIP", "2.0", "UDP", "TCP", "TLS"].map((w) => [w, w]),
-);
+function skipWsTo(s: string, i: number, b: number): number {
+  while (i < b && isWsCode(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** True when `s[a, b)` is a non-empty token. */
+function isTokenIn(s: string, a: number, b: number): boolean {
+  if (a >= b) return false;
+  for (let i = a; i < b; i++) if (!isTokenCode(s.charCodeAt(i))) return false;
+  return true;
+}
+
+/** True when `s[a, b)` is 1 to `max` digits. */
+function isDigits(s: string, a: number, b: number, max: number): boolean {
+  if (a >= b || b - a > max) return false;
+  for (let i = a; i < b; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+}
+
+/** True when `s[a, b)` is `name` (lower-case ASCII letters) in any case. */
+function isNameIn(s: string, a: number, b: number, name: string): boolean {
+  if (b - a !== name.length) return false;
+  // Parameter names are tokens: setting 0x20 lower-cases letters and maps no other token
+  // character onto a letter.
+  for (let i = 0; i < name.length; i++) if ((s.charCodeAt(a + i) | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+const VIA_WORDS: readonly string[] = ["SIP", "2.0", "UDP", "TCP", "TLS"];
 
 function internWord(w: string): string {
-  return VIA_WORDS.get(w) ?? w;
+  for (const word of VIA_WORDS) if (w === word) return word;
+  return w;
 }
 
-function badVia(): SipParseError {
-  return new SipParseError("Malformed Via header");
+/** `s.slice(a, b)`, shared when it is one of the usual sent-protocol words. */
+function wordIn(s: string, a: number, b: number): string {
+  for (const word of VIA_WORDS) if (b - a === word.length && s.startsWith(word, a)) return word;
+  return s.slice(a, b);
 }
 
 /**
- * Reads one token of sent-protocol starting at `i` (white space allowed before it and, for the
- * first two, around the following "/"); returns the index after it, and the "/" when `slash`.
+ * The rport, ttl and branch checks on the parameters of the last scanHeaderParams call. As
+ * Params.get does, the first parameter of each name (in any case) is the one that counts.
  */
-function sentProtocolPart(s: string, i: number, slash: boolean): number {
-  const end = tokenEnd(s, skipWs(s, i));
-  let j = skipWs(s, end);
-  if (slash) {
-    if (s.charCodeAt(j) !== 0x2f) throw badVia();
-    j++;
+function viaParamsOk(s: string, count: number): boolean {
+  let rport = false;
+  let ttl = false;
+  let branch = false;
+  for (let k = 0; k < count; k++) {
+    const nameStart = paramSpan(k, 0);
+    const nameEnd = paramSpan(k, 1);
+    const valueStart = paramSpan(k, 2);
+    const valueEnd = paramSpan(k, 3);
+    if (!rport && isNameIn(s, nameStart, nameEnd, "rport")) {
+      rport = true;
+      if (valueStart >= 0 && !isDigits(s, valueStart, valueEnd, 5)) return false;
+    } else if (!ttl && isNameIn(s, nameStart, nameEnd, "ttl")) {
+      ttl = true;
+      if (valueStart < 0 || !isDigits(s, valueStart, valueEnd, 3)) return false;
+      let n = 0;
+      for (let i = valueStart; i < valueEnd; i++) n = n * 10 + s.charCodeAt(i) - 0x30;
+      if (n > 255) return false;
+    } else if (!branch && isNameIn(s, nameStart, nameEnd, "branch")) {
+      branch = true;
+      if (valueStart < 0 || !isTokenIn(s, valueStart, valueEnd)) return false;
+    }
   }
-  return j;
+  return true;
+}
+
+/**
+ * The one grammar of a via-parm, in `s[a, b)`: checks it (true or false), or with `build`
+ * parses it (the Via, or false).
+ */
+function scanVia(s: string, a: number, b: number, build: boolean): Via | boolean {
+  while (a < b && isWsCode(s.charCodeAt(a))) a++;
+  while (b > a && isWsCode(s.charCodeAt(b - 1))) b--;
+  // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
+  const nameStart = a;
+  const nameEnd = tokenEnd(s, nameStart, b);
+  let i = skipWsTo(s, nameEnd, b);
+  if (i >= b || s.charCodeAt(i) !== 0x2f) return false;
+  const versionStart = skipWsTo(s, i + 1, b);
+  const versionEnd = tokenEnd(s, versionStart, b);
+  i = skipWsTo(s, versionEnd, b);
+  if (i >= b || s.charCodeAt(i) !== 0x2f) return false;
+  const transportStart = skipWsTo(s, i + 1, b);
+  const transportEnd = tokenEnd(s, transportStart, b);
+  i = skipWsTo(s, transportEnd, b);
+  if (!isTokenIn(s, nameStart, nameEnd) || !isTokenIn(s, versionStart, versionEnd)) return false;
+  if (!isTokenIn(s, transportStart, transportEnd)) return false;
+  // sent-by: host [ COLON port ], after at least one LWS (already skipped above).
+  if (i === a || !isWsCode(s.charCodeAt(i - 1))) return false;
+  const hostStart = i;
+  let hostEnd = i;
+  if (hostEnd < b && s.charCodeAt(hostEnd) === 0x5b) {
+    hostEnd = s.indexOf("]", hostEnd);
+    if (hostEnd < 0 || hostEnd >= b) return false;
+    hostEnd++;
+  } else {
+    while (hostEnd < b) {
+      const c = s.charCodeAt(hostEnd);
+      if (isWsCode(c) || c === 0x3b || c === 0x3a) break;
+      hostEnd++;
+    }
+  }
+  i = skipWsTo(s, hostEnd, b);
+  let portStart = -1;
+  let portEnd = -1;
+  if (i < b && s.charCodeAt(i) === 0x3a) {
+    i = skipWsTo(s, i + 1, b);
+    portStart = i;
+    while (i < b) {
+      const c = s.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) break;
+      i++;
+    }
+    portEnd = i;
+  }
+  // The same host and port grammar as a SIP URI's (white space around ":" already gone).
+  if (!isHostAndPortIn(s, hostStart, hostEnd, portStart, portEnd)) return false;
+  const count = scanHeaderParams(s, i, b);
+  if (count < 0 || !viaParamsOk(s, count)) return false;
+  if (!build) return true;
+  // The usual words are shared constants (see wordIn): kept Vias keep no copies of them.
+  return new Via({
+    protocolName: wordIn(s, nameStart, nameEnd),
+    protocolVersion: wordIn(s, versionStart, versionEnd),
+    transport: wordIn(s, transportStart, transportEnd),
+    host: s.slice(hostStart, hostEnd),
+    port: portStart < 0 ? undefined : portNumberIn(s, portStart, portEnd),
+    params: paramsFromSpans(s, count),
+  });
 }
 
 /** Parses one via-parm. Throws SipParseError("Malformed Via header"). */
 export function parseVia(value: string): Via {
   const s = trimLws(value);
-  // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
-  const nameStart = skipWs(s, 0);
-  const nameEnd = tokenEnd(s, nameStart);
-  let i = sentProtocolPart(s, 0, true);
-  const versionStart = skipWs(s, i);
-  const versionEnd = tokenEnd(s, versionStart);
-  i = sentProtocolPart(s, i, true);
-  const transportStart = skipWs(s, i);
-  const transportEnd = tokenEnd(s, transportStart);
-  i = sentProtocolPart(s, i, false);
-  // The usual words are shared constants (see internWord): kept Vias keep no copies of them.
-  const protocolName = internWord(s.slice(nameStart, nameEnd));
-  const protocolVersion = internWord(s.slice(versionStart, versionEnd));
-  const transport = internWord(s.slice(transportStart, transportEnd));
-  if (!isToken(protocolName) || !isToken(protocolVersion) || !isToken(transport)) throw badVia();
-  // sent-by: host [ COLON port ], after at least one LWS (already skipped above).
-  if (i === 0 || !isWs(s[i - 1])) throw badVia();
-  let end = i;
-  if (s.charCodeAt(end) === 0x5b) {
-    end = s.indexOf("]", end);
-    if (end < 0) throw badVia();
-    end++;
-  } else {
-    while (end < s.length) {
-      const c = s.charCodeAt(end);
-      if (isWsCode(c) || c === 0x3b || c === 0x3a) break;
-      end++;
-    }
-  }
-  const hostText = s.slice(i, end);
-  i = skipWs(s, end);
-  let portText: string | undefined;
-  if (s.charCodeAt(i) === 0x3a) {
-    i = skipWs(s, i + 1);
-    const portStart = i;
-    while (i < s.length) {
-      const c = s.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) break;
-      i++;
-    }
-    portText = s.slice(portStart, i);
-  }
-  let host: string;
-  let port: number | undefined;
-  try {
-    // The same host and port grammar as a SIP URI's (white space around ":" already gone).
-    ({ host, port } = parseHostPort(portText === undefined ? hostText : `${hostText}:${portText}`));
-  } catch {
-    throw badVia();
-  }
-  let params: Params;
-  try {
-    params = parseHeaderParams(s, i, "Via");
-  } catch {
-    throw badVia();
-  }
-  const rport = params.get("rport");
-  if (rport !== undefined && rport !== null && !/^\d{1,5}$/.test(rport)) throw badVia();
-  const ttl = params.get("ttl");
-  if (ttl !== undefined && (ttl === null || !/^\d{1,3}$/.test(ttl) || Number(ttl) > 255)) throw badVia();
-  const branch = params.get("branch");
-  if (branch === null || (branch !== undefined && !isToken(branch))) throw badVia();
-  return new Via({ protocolName, protocolVersion, transport, host, port, params });
+  const via = scanVia(s, 0, s.length, true);
+  if (typeof via === "boolean") throw new SipParseError("Malformed Via header");
+  return via;
+}
+
+/**
+ * @internal {@link parseVia} of `text.slice(start, end)` without cutting it out first; undefined
+ * where parseVia throws.
+ */
+export function parseViaIn(text: string, start: number, end: number): Via | undefined {
+  const via = scanVia(text, start, end, true);
+  return typeof via === "boolean" ? undefined : via;
+}
+
+/**
+ * Whether {@link parseVia} would accept `text.slice(start, end)`, found by the same code without
+ * cutting it out or building anything: header validation checks every Via but the top one so.
+ */
+export function isValidViaIn(text: string, start: number, end: number): boolean {
+  return scanVia(text, start, end, false) === true;
 }

@@ -2,18 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { SipParseError, parseMessage, serialize } from "../../../src/sip/message/index.ts";
-
-// A small deterministic PRNG (mulberry32) so that a failure can be reproduced from the seed.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as prng } from "../../support/prng.ts";
 
 const dir = new URL("../fixtures/rfc4475/", import.meta.url);
 const corpus = readdirSync(dir)
