@@ -9,6 +9,7 @@ import { SipHeaders, type SipHeader } from "../sip/message/headers.ts";
 import { SipRequest, type SipResponse } from "../sip/message/message.ts";
 import { parseNameAddr } from "../sip/message/name-addr.ts";
 import { parseSipUri, unbracket } from "../sip/message/uri.ts";
+import type { FinalResponseHandler } from "../sip/final-response.ts";
 import type { TransportTarget } from "../sip/transport/types.ts";
 import type { Logger } from "../util/logger.ts";
 import type { AppearanceTable } from "./appearance.ts";
@@ -23,6 +24,11 @@ export interface ScaRequestSender {
    * timeout resolves with, or rejects as, a 408). The sender adds the top Via.
    */
   sendRequest(req: SipRequest, target?: TransportTarget): Promise<SipResponse>;
+  /**
+   * Optional: {@link sendRequest} with the final response given to `handler` instead of a
+   * promise (the SIP server has it; used for every NOTIFY when present).
+   */
+  sendRequestTo?(req: SipRequest, target: TransportTarget | undefined, handler: FinalResponseHandler): void;
 }
 
 /** Gives the CSeq lease check of the store (see store.ts). */
@@ -78,9 +84,8 @@ export interface NotifyDialogLines {
   readonly callIdLine: SipHeader;
 }
 
-/** Header keys of a NOTIFY as {@link Notifier} builds it (without its first, Route, when none). */
+/** Header keys of a NOTIFY as {@link Notifier} builds it, after its Route (when it has one). */
 const NOTIFY_KEYS: readonly string[] = [
-  "route",
   "to",
   "from",
   "cseq",
@@ -107,7 +112,7 @@ function describe(req: SipRequest): { to: string; callId: string | undefined; cs
 }
 
 /** Builds and sends SCA NOTIFYs. */
-export class Notifier {
+export class Notifier implements FinalResponseHandler {
   readonly stats: NotifyStats = { sent: 0, succeeded: 0, failed: 0 };
   private readonly hops = new Map<string, TransportTarget | undefined>();
   private userAgentLine: SipHeader | undefined;
@@ -200,8 +205,8 @@ export class Notifier {
   private build(lines: NotifyDialogLines, cseq: number, shared: SharedHeaders): SipRequest | undefined {
     // The lines as a list with their keys, in one go: a NOTIFY per subscriber per call event
     // is the module's busiest path, and the names (hence the keys) are always these.
-    // Pushed rather than a literal: a list with room to spare takes the Via the sender puts
-    // in front without being copied to a larger one.
+    // Pushed rather than a literal or a slice (the keys too): a list with room to spare takes
+    // the Via the sender puts in front without being copied to a larger one.
     const list: SipHeader[] = [];
     if (lines.route !== undefined) list.push(lines.route);
     list.push(
@@ -217,7 +222,9 @@ export class Notifier {
       shared.event,
       shared.subscriptionState,
     );
-    const keys = lines.route === undefined ? NOTIFY_KEYS.slice(1) : NOTIFY_KEYS.slice();
+    const keys: string[] = [];
+    if (lines.route !== undefined) keys.push("route");
+    for (const key of NOTIFY_KEYS) keys.push(key);
     try {
       return new SipRequest({ method: "NOTIFY", uri: lines.uri, headers: SipHeaders.adopt(list, keys) });
     } catch (err) {
@@ -308,20 +315,31 @@ export class Notifier {
 
   private transmit(req: SipRequest, target: TransportTarget | undefined): void {
     this.stats.sent++;
-    this.deps.sender.sendRequest(req, target).then(
+    const sender = this.deps.sender;
+    if (sender.sendRequestTo !== undefined) {
+      // The notifier hears the outcome itself: no promise and no closures per NOTIFY.
+      sender.sendRequestTo(req, target, this);
+      return;
+    }
+    sender.sendRequest(req, target).then(
       (res) => {
-        if (res.status >= 200 && res.status < 300) {
-          this.stats.succeeded++;
-          return;
-        }
-        this.stats.failed++;
-        this.deps.log.warn("SCA NOTIFY failed", { ...describe(req), status: res.status, reason: res.reason });
+        this.finalResponse(res, req);
       },
       (err: unknown) => {
         this.stats.failed++;
         this.deps.log.warn("SCA NOTIFY not delivered", { ...describe(req), err });
       },
     );
+  }
+
+  /** @internal The final response to a NOTIFY (FinalResponseHandler). */
+  finalResponse(res: SipResponse, req: SipRequest): void {
+    if (res.status >= 200 && res.status < 300) {
+      this.stats.succeeded++;
+      return;
+    }
+    this.stats.failed++;
+    this.deps.log.warn("SCA NOTIFY failed", { ...describe(req), status: res.status, reason: res.reason });
   }
 }
 

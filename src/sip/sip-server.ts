@@ -26,7 +26,7 @@ import { TypedEmitter } from "../util/typed-emitter.ts";
 import { DigestAuthenticator } from "./auth/authenticator.ts";
 import { parseDigestCredentials } from "./auth/digest.ts";
 import { requestTarget } from "./dialog/uri-target.ts";
-import { FinalResponseUser } from "./final-response.ts";
+import { FinalResponseUser, type FinalResponseHandler } from "./final-response.ts";
 import { createResponse } from "./message/create-response.ts";
 import { generateBranch, generateTag } from "./message/ids.ts";
 import type { SipRequest, SipResponse } from "./message/message.ts";
@@ -366,26 +366,23 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
    * 408 on timeout, a 503 when the request could not be sent (RFC 3261 §8.1.3.1).
    */
   sendRequest(req: SipRequest, target?: SipTarget, options: SendRequestOptions = {}): Promise<SipResponse> {
-    const dest: TransportTarget | undefined = target ?? requestTarget(req);
-    if (!req.headers.has("Via")) {
-      const t = dest?.transport ?? "udp";
-      const { host, port } = this.sentBy(t);
-      const via = new Via({ transport: t.toUpperCase(), host, port });
-      via.branch = generateBranch();
-      req.prependVia(via);
-    }
-    if (!req.headers.has("Max-Forwards")) req.headers.append("Max-Forwards", "70");
+    const dest = this.prepareRequest(req, target);
     if (dest === undefined)
       return Promise.resolve(createResponse(req, 503, "Service Unavailable - no route"));
     return new Promise((resolve) => {
-      const user = new FinalResponseUser(req, resolve, options.onResponse);
-      try {
-        this.transactions.sendRequest(req, dest, user);
-      } catch (err) {
-        this.log.debug("cannot send request", { err });
-        user.fail(503, "Service Unavailable");
-      }
+      this.startClient(req, dest, new FinalResponseUser(req, resolve, options.onResponse));
     });
+  }
+
+  /**
+   * {@link sendRequest} without a promise, for senders of many requests (SCA NOTIFYs): the same
+   * final response goes to `handler`, possibly before this call returns.
+   */
+  sendRequestTo(req: SipRequest, target: SipTarget | undefined, handler: FinalResponseHandler): void {
+    const dest = this.prepareRequest(req, target);
+    const user = new FinalResponseUser(req, handler, undefined);
+    if (dest === undefined) user.fail(503, "Service Unavailable - no route");
+    else this.startClient(req, dest, user);
   }
 
   /** Sends a message outside any transaction (the ACK of a 2xx, §13.2.2.4). */
@@ -479,6 +476,28 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
   }
 
   // --- routing helpers ---------------------------------------------------------------------
+
+  private prepareRequest(req: SipRequest, target: SipTarget | undefined): TransportTarget | undefined {
+    const dest: TransportTarget | undefined = target ?? requestTarget(req);
+    if (!req.headers.has("Via")) {
+      const t = dest?.transport ?? "udp";
+      const { host, port } = this.sentBy(t);
+      const via = new Via({ transport: t.toUpperCase(), host, port });
+      via.branch = generateBranch();
+      req.prependVia(via);
+    }
+    if (!req.headers.has("Max-Forwards")) req.headers.append("Max-Forwards", "70");
+    return dest;
+  }
+
+  private startClient(req: SipRequest, dest: TransportTarget, user: FinalResponseUser): void {
+    try {
+      this.transactions.sendRequest(req, dest, user);
+    } catch (err) {
+      this.log.debug("cannot send request", { err });
+      user.fail(503, "Service Unavailable");
+    }
+  }
 
   private onCancel(
     tx: ServerTransaction,

@@ -34,7 +34,12 @@ export abstract class ClientTransactionBase<S extends string> extends Transactio
 
   /** Sends a request to the target; a failure ends the transaction (§17.1.4). */
   protected transmit(message: SipRequest): void {
-    this.transport.send(message, this.target).catch((err: unknown) => {
+    const transport = this.transport;
+    if (transport.dispatch !== undefined) {
+      transport.dispatch(message, this.target, this);
+      return;
+    }
+    transport.send(message, this.target).catch((err: unknown) => {
       this.failTransport(err);
     });
   }

@@ -57,7 +57,12 @@ export abstract class ServerTransactionBase<S extends string> extends Transactio
 
   /** Passes a response to the transport; a failure ends the transaction (§17.2.4). */
   protected transmit(response: SipResponse): void {
-    this.transport.sendResponse(response).catch((err: unknown) => {
+    const transport = this.transport;
+    if (transport.dispatchResponse !== undefined) {
+      transport.dispatchResponse(response, this);
+      return;
+    }
+    transport.sendResponse(response).catch((err: unknown) => {
       this.failTransport(err);
     });
   }
@@ -66,7 +71,8 @@ export abstract class ServerTransactionBase<S extends string> extends Transactio
    * After the final response: the response the transaction keeps for its remaining seconds
    * (Timer J, H, I or L — 32 s of every request on UDP) is compacted (SipMessage#compact: parse
    * caches dropped, header lines folded into text until read again), and so again after each
-   * retransmission. The transport serialises a response before `sendResponse` returns.
+   * retransmission. The transport serialises a response before `dispatchResponse` (or
+   * `sendResponse`) returns.
    */
   protected compactKept(): void {
     this.last?.compact();

@@ -7,7 +7,7 @@ import { LinekeyError } from "../../util/errors.ts";
 import type { Logger } from "../../util/logger.ts";
 import { TypedEmitter } from "../../util/typed-emitter.ts";
 import type { SipRequest } from "../message/message.ts";
-import type { SipTransport } from "../transport/types.ts";
+import type { SendFailureListener, SipTransport } from "../transport/types.ts";
 import type { TimerConfig } from "./timers.ts";
 
 /** The four machines. */
@@ -51,7 +51,10 @@ function fireTimer(tx: Transaction<string>, kind: number): void {
 }
 
 /** Base of the four machines. */
-export abstract class Transaction<S extends string> extends TypedEmitter<TransactionEvents<S>> {
+export abstract class Transaction<S extends string>
+  extends TypedEmitter<TransactionEvents<S>>
+  implements SendFailureListener
+{
   abstract readonly kind: TransactionKind;
   // The request that created the transaction; released in a non-INVITE Completed state (see
   // releaseRequest).
@@ -175,6 +178,14 @@ export abstract class Transaction<S extends string> extends TypedEmitter<Transac
 
   /** Clears every timer field of the concrete machine. */
   protected abstract clearTimers(): void;
+
+  /**
+   * @internal The transport could not send one of this transaction's messages
+   * (SendFailureListener): the transaction itself hears of it, no closure per message.
+   */
+  sendFailed(error: Error): void {
+    this.failTransport(error);
+  }
 
   /** RFC 3261 §17.1.4 / §17.2.4: report a send failure and terminate. */
   protected failTransport(error: unknown): void {

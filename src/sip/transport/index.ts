@@ -8,6 +8,7 @@ export {
   type InboundListener,
   type InboundMessage,
   type ReceivedInfo,
+  type SendFailureListener,
   type SipTransport,
   type TransportProtocol,
   type TransportTarget,

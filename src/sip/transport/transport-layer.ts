@@ -25,11 +25,12 @@ import type {
   InboundListener,
   InboundMessage,
   ReceivedInfo,
+  SendFailureListener,
   SipTransport,
   TransportProtocol,
   TransportTarget,
 } from "./types.ts";
-import { normalizeAddress, responseRoute, stampReceived } from "./via-received.ts";
+import { normalizeAddress, responseRoute, stampReceived, type ResponseRoute } from "./via-received.ts";
 
 /** One address to listen on. Port 0 picks a free port (see {@link SipTransportLayer.listeners}). */
 export interface ListenSpec {
@@ -106,6 +107,42 @@ function raiseReceiveBuffer(socket: UdpSocket): void {
   }
 }
 
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+// A failure found before anything was sent is reported once the current call has returned, as
+// the rejection of `send` would have been: a transaction is not terminated in the middle of
+// its own transmit.
+function failLater(listener: SendFailureListener, err: unknown): void {
+  const error = asError(err);
+  queueMicrotask(() => {
+    listener.sendFailed(error);
+  });
+}
+
+function routeOfResponse(response: SipResponse): ResponseRoute {
+  const via = response.peekTopVia();
+  const route = via === undefined ? undefined : responseRoute(via);
+  if (route === undefined) {
+    throw new LinekeyError("SIP_ERR_TRANSPORT", "response has no usable top Via");
+  }
+  return route;
+}
+
+function noUdpSocket(): LinekeyError {
+  return new LinekeyError("SIP_ERR_TRANSPORT", "no UDP socket");
+}
+
+function udpSendFailed(address: string, port: number, cause: Error): LinekeyError {
+  return new LinekeyError("SIP_ERR_TRANSPORT", `udp send to ${address}:${port} failed`, { cause });
+}
+
+// An IPv4 destination through an IPv6 socket needs the v4-mapped form.
+function udpDestination(entry: UdpEntry, address: string, ipVersion: number): string {
+  return entry.listener.family === "IPv6" && ipVersion === 4 ? `::ffff:${address}` : address;
+}
+
 /** SIP over UDP and TCP. Call {@link start} before use and {@link close} at the end. */
 export class SipTransportLayer implements SipTransport {
   private readonly logger: Logger;
@@ -166,30 +203,51 @@ export class SipTransportLayer implements SipTransport {
 
   async send(message: SipMessage, target: TransportTarget): Promise<void> {
     const data = serialize(message);
-    if (target.transport === "udp") {
-      await this.sendUdp(data, target.address, target.port);
-    } else {
-      const conn = await this.connection(target.address, target.port);
-      await conn.write(data);
-    }
+    if (target.transport === "udp") await this.sendUdp(data, target.address, target.port);
+    else await this.sendTcp(data, target.address, target.port);
   }
 
   async sendResponse(response: SipResponse): Promise<void> {
-    const via = response.peekTopVia();
-    const route = via === undefined ? undefined : responseRoute(via);
-    if (route === undefined) {
-      throw new LinekeyError("SIP_ERR_TRANSPORT", "response has no usable top Via");
-    }
+    const route = routeOfResponse(response);
     const data = serialize(response);
-    if (route.transport === "udp") {
-      await this.sendUdp(data, route.address, route.port);
+    if (route.transport === "udp") await this.sendUdp(data, route.address, route.port);
+    else await this.sendResponseTcp(data, route);
+  }
+
+  dispatch(message: SipMessage, target: TransportTarget, listener: SendFailureListener): void {
+    let data: Buffer;
+    try {
+      data = serialize(message);
+    } catch (err) {
+      failLater(listener, err);
       return;
     }
-    // RFC 3261 §18.2.2: reuse the connection the request came on; if it is gone, open one to
-    // received (or sent-by) at the sent-by port.
-    const existing = this.findConnection(route.address, route.port);
-    const conn = existing ?? (await this.connection(route.address, route.connectPort));
-    await conn.write(data);
+    if (target.transport === "udp") {
+      this.dispatchUdp(data, target.address, target.port, listener);
+      return;
+    }
+    this.sendTcp(data, target.address, target.port).catch((err: unknown) => {
+      listener.sendFailed(asError(err));
+    });
+  }
+
+  dispatchResponse(response: SipResponse, listener: SendFailureListener): void {
+    let route: ResponseRoute;
+    let data: Buffer;
+    try {
+      route = routeOfResponse(response);
+      data = serialize(response);
+    } catch (err) {
+      failLater(listener, err);
+      return;
+    }
+    if (route.transport === "udp") {
+      this.dispatchUdp(data, route.address, route.port, listener);
+      return;
+    }
+    this.sendResponseTcp(data, route).catch((err: unknown) => {
+      listener.sendFailed(asError(err));
+    });
   }
 
   /** Closes every socket and connection. Idempotent. */
@@ -346,25 +404,53 @@ export class SipTransportLayer implements SipTransport {
     });
   }
 
+  private async sendTcp(data: Buffer, address: string, port: number): Promise<void> {
+    const conn = await this.connection(address, port);
+    await conn.write(data);
+  }
+
+  private async sendResponseTcp(data: Buffer, route: ResponseRoute): Promise<void> {
+    // RFC 3261 §18.2.2: reuse the connection the request came on; if it is gone, open one to
+    // received (or sent-by) at the sent-by port.
+    const existing = this.findConnection(route.address, route.port);
+    const conn = existing ?? (await this.connection(route.address, route.connectPort));
+    await conn.write(data);
+  }
+
+  private udpSocket(ipVersion: number): UdpEntry | undefined {
+    if (this.udp.length === 1) return this.udp[0];
+    const fam = ipVersion === 6 ? "IPv6" : "IPv4";
+    return this.udp.find((u) => u.listener.family === fam) ?? this.udp[0];
+  }
+
   private sendUdp(data: Buffer, address: string, port: number): Promise<void> {
     const ipVersion = isIP(address);
-    const fam = ipVersion === 6 ? "IPv6" : "IPv4";
-    const only = this.udp.length === 1 ? this.udp[0] : undefined;
-    const entry = only ?? this.udp.find((u) => u.listener.family === fam) ?? this.udp[0];
-    if (entry === undefined) {
-      return Promise.reject(new LinekeyError("SIP_ERR_TRANSPORT", "no UDP socket"));
-    }
-    // An IPv4 destination through an IPv6 socket needs the v4-mapped form.
-    const dest = entry.listener.family === "IPv6" && ipVersion === 4 ? `::ffff:${address}` : address;
+    const entry = this.udpSocket(ipVersion);
+    if (entry === undefined) return Promise.reject(noUdpSocket());
     return new Promise((resolve, reject) => {
-      entry.socket.send(data, port, dest, (err) => {
-        if (err)
-          reject(
-            new LinekeyError("SIP_ERR_TRANSPORT", `udp send to ${address}:${port} failed`, { cause: err }),
-          );
+      entry.socket.send(data, port, udpDestination(entry, address, ipVersion), (err) => {
+        if (err) reject(udpSendFailed(address, port, err));
         else resolve();
       });
     });
+  }
+
+  private dispatchUdp(data: Buffer, address: string, port: number, listener: SendFailureListener): void {
+    const ipVersion = isIP(address);
+    const entry = this.udpSocket(ipVersion);
+    if (entry === undefined) {
+      failLater(listener, noUdpSocket());
+      return;
+    }
+    try {
+      // The callback is what hears of a failed send: without one, dgram drops send errors.
+      entry.socket.send(data, port, udpDestination(entry, address, ipVersion), (err) => {
+        if (err) listener.sendFailed(udpSendFailed(address, port, err));
+      });
+    } catch (err) {
+      // A closed socket or a bad port, which sendUdp's promise would turn into a rejection.
+      failLater(listener, err);
+    }
   }
 
   private onDatagram(buf: Buffer, rinfo: RemoteInfo, local: Endpoint): void {

@@ -33,6 +33,16 @@ export interface InboundMessage extends ReceivedInfo {
 /** Listener for inbound messages. */
 export type InboundListener = (inbound: InboundMessage) => void;
 
+/**
+ * Told when a send made with {@link SipTransport.dispatch} or
+ * {@link SipTransport.dispatchResponse} fails. One object serves all the sends of its owner (a
+ * transaction is its own listener).
+ */
+export interface SendFailureListener {
+  /** The message was not sent: `error` is what `send` or `sendResponse` would reject with. */
+  sendFailed(error: Error): void;
+}
+
 /** What the transaction layer needs from a transport. */
 export interface SipTransport {
   /**
@@ -45,6 +55,14 @@ export interface SipTransport {
    * connection the request came on for TCP, to `received`:`rport` for UDP.
    */
   sendResponse(response: SipResponse): Promise<void>;
+  /**
+   * Optional: {@link send} for a sender that only needs to hear of failures (a transaction, RFC
+   * 3261 §17.1.4), without a promise per message. A failure goes to `listener`, never before
+   * this call returns; success is not reported.
+   */
+  dispatch?(message: SipMessage, target: TransportTarget, listener: SendFailureListener): void;
+  /** Optional: {@link sendResponse} with failures reported as by {@link dispatch} (§17.2.4). */
+  dispatchResponse?(response: SipResponse, listener: SendFailureListener): void;
   /** Subscribes to inbound messages; returns the unsubscribe function. */
   onMessage(listener: InboundListener): () => void;
 }
