@@ -5,13 +5,15 @@
  *
  * 1. call-info SUBSCRIBE + NOTIFY: N fresh AoRs per step (one SUBSCRIBE, its 202, its NOTIFY and
  *    the phone's 200 each) at rising rates, until a step has failures.
- * 2. full SCA call cycles, three call-info subscribers per AoR: the three SUBSCRIBEs, a line-seize,
- *    INVITE with Call-Info to a SIPp UAS, 180, 200, ACK, BYE, the three unsubscribes — and every
- *    NOTIFY on the way (23 per cycle, answered by SIPp's `-aa`: they come in bursts no strict
- *    SIPp sequence can follow) — at rising rates.
+ * 2. full SCA call cycles as Kamailio's figures count them: a pool of AoRs (`--cycle-aors`, 2000)
+ *    with three call-info subscribers each, subscribed before and held by one SIPp; per cycle a
+ *    line-seize, INVITE with Call-Info to a SIPp UAS, 180, 200, ACK, BYE on the next AoR of the
+ *    pool — and the 17 NOTIFYs on the way (answered by SIPp's `-aa`: they come in bursts no
+ *    strict SIPp sequence can follow) — at rising rates.
  *
- * Output: per step the offered and achieved rate, failures and the server's CPU ms per item
- * (from /proc); the highest achieved rate with 0 failures (rising stops at the first step with
+ * Output: per step the offered and achieved rate, failures, the server's CPU ms per item (from
+ * /proc) and the loopback datagrams per item (all processes, /proc/net/snmp: a check of what
+ * an item is); the highest achieved rate with 0 failures (rising stops at the first step with
  * failures or below 90 % of its offered rate); the server's RSS. Kamailio 5.6.3's figures for
  * reference.
  */
@@ -93,15 +95,15 @@ a=rtpmap:0 PCMU/8000
 a=sendrecv
 `;
 
-function ciSubscribe(i: number, expires: number, inDialog: boolean): string {
+function ciSubscribe(i: number, expires: number): string {
   return send(
-    `SUBSCRIBE sip:[prefix][call_number]@127.0.0.1 SIP/2.0
+    `SUBSCRIBE sip:[field0]@127.0.0.1 SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[prefix][call_number]@127.0.0.1>;tag=ci${i}-[call_number]
-To: <sip:[prefix][call_number]@127.0.0.1>${inDialog ? `;tag=[$t${i}]` : ""}
+From: <sip:[field0]@127.0.0.1>;tag=ci${i}-[call_number]
+To: <sip:[field0]@127.0.0.1>
 Call-ID: [call_id]
-CSeq: ${inDialog ? 2 : 1} SUBSCRIBE
-Contact: <sip:[prefix][call_number]@[local_ip]:[local_port];ph=${i}>
+CSeq: 1 SUBSCRIBE
+Contact: <sip:[field0]@[local_ip]:[local_port];ph=${i}>
 Max-Forwards: 70
 Event: call-info
 Expires: ${expires}
@@ -111,40 +113,50 @@ Content-Length: 0
   );
 }
 
+/**
+ * The call-info subscribers of the cycles: three subscriptions per AoR of the pool (the AoR is
+ * field 0 of SIPp's injection file), held for the whole phase — each call pauses for a day, and
+ * SIPp's `-aa` answers the NOTIFYs that arrive meanwhile.
+ */
+export const SUBSCRIBERS_XML = scenario(
+  "sca-bench-subscribers",
+  [1, 2, 3].map((i) => ciSubscribe(i, 3600) + `  <recv response="202" timeout="10000"/>\n`).join("") +
+    `  <pause milliseconds="86400000"/>\n`,
+);
+
+/**
+ * One SCA call cycle as the issue and Kamailio's figures count it: seize appearance 1 of an AoR
+ * of the pool, INVITE with Call-Info to the SIPp UAS, 180, 200, ACK, BYE. With three call-info
+ * subscribers per AoR that is 17 NOTIFYs: the seizer's line-seize NOTIFY and its terminating
+ * one, and five call-info broadcasts (seized, progressing, alerting, active, idle) to three.
+ */
 export const CYCLE_XML = scenario(
   "sca-bench-cycle",
-  [1, 2, 3]
-    .map(
-      (i) =>
-        ciSubscribe(i, 3600, false) +
-        `  <recv response="202" timeout="10000">\n    <action>\n      <ereg regexp=";tag=(.*)$" search_in="hdr" header="To:" check_it="true" assign_to="d,t${i}"/>\n    </action>\n  </recv>\n`,
-    )
-    .join("") +
-    send(
-      `SUBSCRIBE sip:[prefix][call_number]@127.0.0.1 SIP/2.0
+  send(
+    `SUBSCRIBE sip:[field0]@127.0.0.1 SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[prefix][call_number]@127.0.0.1>;tag=ls-[call_number]
-To: <sip:[prefix][call_number]@127.0.0.1>
+From: <sip:[field0]@127.0.0.1>;tag=ls-[call_number]
+To: <sip:[field0]@127.0.0.1>
 Call-ID: [call_id]
 CSeq: 1 SUBSCRIBE
-Contact: <sip:[prefix][call_number]@[local_ip]:[local_port];ph=1>
+Contact: <sip:[field0]@[local_ip]:[local_port];ph=1>
 Max-Forwards: 70
 Event: line-seize
 Expires: 15
 Call-Info: <sip:127.0.0.1>;appearance-index=1
 Content-Length: 0
 `,
-      true,
-    ) +
+    true,
+  ) +
     `  <recv response="200" timeout="10000"/>\n` +
     send(
       `INVITE sip:300@127.0.0.1:[uas] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[prefix][call_number]@127.0.0.1>;tag=iv-[call_number]
+From: <sip:[field0]@127.0.0.1>;tag=iv-[call_number]
 To: <sip:300@127.0.0.1:[uas]>
 Call-ID: [call_id]
 CSeq: 1 INVITE
-Contact: <sip:[prefix][call_number]@[local_ip]:[local_port];ph=1>
+Contact: <sip:[field0]@[local_ip]:[local_port];ph=1>
 Max-Forwards: 70
 Call-Info: <sip:127.0.0.1>;appearance-index=1
 Content-Type: application/sdp
@@ -158,34 +170,33 @@ ${SDP}`,
     `  <recv response="200" rrs="true" timeout="10000"/>\n` +
     send(`ACK [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[prefix][call_number]@127.0.0.1>;tag=iv-[call_number]
+From: <sip:[field0]@127.0.0.1>;tag=iv-[call_number]
 [last_To:]
 Call-ID: [call_id]
 CSeq: 1 ACK
 [routes]
-Contact: <sip:[prefix][call_number]@[local_ip]:[local_port];ph=1>
+Contact: <sip:[field0]@[local_ip]:[local_port];ph=1>
 Max-Forwards: 70
 Content-Length: 0
 `) +
     send(
       `BYE [next_url] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:[prefix][call_number]@127.0.0.1>;tag=iv-[call_number]
+From: <sip:[field0]@127.0.0.1>;tag=iv-[call_number]
 [last_To:]
 Call-ID: [call_id]
 CSeq: 2 BYE
 [routes]
-Contact: <sip:[prefix][call_number]@[local_ip]:[local_port];ph=1>
+Contact: <sip:[field0]@[local_ip]:[local_port];ph=1>
 Max-Forwards: 70
 Content-Length: 0
 `,
       true,
     ) +
     `  <recv response="200" timeout="10000"/>\n` +
-    [1, 2, 3].map((i) => ciSubscribe(i, 0, true) + `  <recv response="202" timeout="10000"/>\n`).join("") +
-    // A pause lets the last NOTIFYs (auto-answered) arrive before the call ends.
-    `  <pause milliseconds="200"/>\n` +
-    `  <Reference variables="d,t1,t2,t3"/>\n`,
+    // The seizer's NOTIFYs (auto-answered) come early in the call; a short pause lets a late
+    // retransmission still find the call.
+    `  <pause milliseconds="100"/>\n`,
 );
 
 export const UAS_XML = scenario(
@@ -232,6 +243,22 @@ interface Step {
   wallSeconds: number;
   achievedPerSecond: number;
   serverCpuMsPerItem: number;
+  datagramsPerItem: number | null;
+}
+
+/** UDP datagrams sent by every process so far (Linux), or undefined. */
+function sentDatagrams(): number | undefined {
+  try {
+    const rows = readFileSync("/proc/net/snmp", "utf8")
+      .split("\n")
+      .filter((l) => l.startsWith("Udp:"));
+    const names = (rows[0] ?? "").split(" ");
+    const values = (rows[1] ?? "").split(" ");
+    const v = Number(values[names.indexOf("OutDatagrams")]);
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -296,6 +323,7 @@ async function rising(
   for (const rate of rates) {
     const port = await freePort();
     const cpu0 = processCpuMs(pid);
+    const sent0 = sentDatagrams();
     const t0 = process.hrtime.bigint();
     const r = await runSipp(
       [
@@ -324,6 +352,7 @@ async function rising(
     );
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = processCpuMs(pid) - cpu0;
+    const sent1 = sentDatagrams();
     const step: Step = {
       rate,
       items,
@@ -333,6 +362,10 @@ async function rising(
       // SIPp's own clock: from its first call to its last (without its start-up).
       achievedPerSecond: Math.round(r.successful / Math.max(r.seconds, 1e-3)),
       serverCpuMsPerItem: Number((cpu / Math.max(1, r.successful)).toFixed(4)),
+      datagramsPerItem:
+        sent0 === undefined || sent1 === undefined
+          ? null
+          : Number(((sent1 - sent0) / Math.max(1, r.successful)).toFixed(1)),
     };
     steps.push(step);
     process.stderr.write(`sca bench ${label} rate ${rate}/s: ${JSON.stringify(step)}\n`);
@@ -347,12 +380,38 @@ function best(steps: Step[]): Step | undefined {
   return steps.filter((s) => s.failed === 0).sort((a, b) => b.achievedPerSecond - a.achievedPerSecond)[0];
 }
 
+/** A SIPp that runs until killed (UAS, held subscribers). */
+function spawnSipp(args: string[]): ChildProcess {
+  return spawn("sipp", [...args, "-nostdin", "-timeout", "3600", ...SIPP_BUFFER], { stdio: "ignore" });
+}
+
+async function subscriptionCount(rpcPort: number): Promise<number> {
+  // kamcmd's form: ["<n> call-info"].
+  const reply = await rpcCall(
+    { host: "127.0.0.1", port: rpcPort },
+    "sca.subscription_count",
+    ["call-info"],
+    5000,
+  );
+  const result = (reply as { result?: unknown }).result;
+  return Number.parseInt(String(Array.isArray(result) ? result[0] : result), 10);
+}
+
+async function waitFor(check: () => Promise<boolean>, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error("sca bench: the held subscriptions were not all made");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Runs the benchmark. */
 export async function run(argv: string[]): Promise<unknown> {
   const aors = numberArg(argv, "aors", 10_000);
   const rates = listArg(argv, "rates", [500, 1000, 2000, 3000, 4000, 6000, 8000, 10000]);
   const cycles = numberArg(argv, "cycles", 1000);
-  const cycleRates = listArg(argv, "cycle-rates", [50, 100, 150, 200, 300, 450, 600, 900]);
+  const cycleAors = numberArg(argv, "cycle-aors", 2000);
+  const cycleRates = listArg(argv, "cycle-rates", [50, 100, 150, 200, 300, 450, 600, 900, 1200]);
   const dir = mkdtempSync(join(tmpdir(), "linekey-bench-sca-"));
   const sipPort = await freePort();
   const rpcPort = await freePort();
@@ -365,6 +424,7 @@ export async function run(argv: string[]): Promise<unknown> {
   const server = await startLinekey(dir, rpcPort);
   const pid = server.pid ?? 0;
   let uas: ChildProcess | undefined;
+  let subscribers: ChildProcess | undefined;
   try {
     await new Promise((r) => setTimeout(r, 500));
     const rss0 = processRssKb(pid);
@@ -372,25 +432,36 @@ export async function run(argv: string[]): Promise<unknown> {
     const rssSubscribed = processRssKb(pid);
     const uasPort = await freePort();
     writeFileSync(join(dir, "uas.xml"), UAS_XML);
-    uas = spawn(
-      "sipp",
-      [
-        "-sf",
-        join(dir, "uas.xml"),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        String(uasPort),
-        "-nostdin",
-        "-timeout",
-        "3600",
-        ...SIPP_BUFFER,
-      ],
-      {
-        stdio: "ignore",
-      },
+    uas = spawnSipp(["-sf", join(dir, "uas.xml"), "-i", "127.0.0.1", "-p", String(uasPort)]);
+    // The cycles' AoRs and their three call-info subscribers each, held by one SIPp.
+    const pool = join(dir, "aors.csv");
+    writeFileSync(
+      pool,
+      `SEQUENTIAL\n${Array.from({ length: cycleAors }, (_, i) => `cyc${i + 1};`).join("\n")}\n`,
     );
-    await new Promise((r) => setTimeout(r, 500));
+    writeFileSync(join(dir, "subscribers.xml"), SUBSCRIBERS_XML);
+    const held = await subscriptionCount(rpcPort);
+    subscribers = spawnSipp([
+      `127.0.0.1:${sipPort}`,
+      "-sf",
+      join(dir, "subscribers.xml"),
+      "-i",
+      "127.0.0.1",
+      "-p",
+      String(await freePort()),
+      "-inf",
+      pool,
+      "-m",
+      String(cycleAors),
+      "-r",
+      "500",
+      "-l",
+      String(cycleAors),
+      "-aa",
+    ]);
+    await waitFor(async () => (await subscriptionCount(rpcPort)) >= held + 3 * cycleAors, 120_000);
+    // Let the initial NOTIFYs and their transactions settle before measuring.
+    await new Promise((r) => setTimeout(r, 2000));
     const cycleSteps = await rising(
       pid,
       dir,
@@ -398,7 +469,7 @@ export async function run(argv: string[]): Promise<unknown> {
       CYCLE_XML,
       cycles,
       cycleRates,
-      ["-aa", "-key", "uas", String(uasPort)],
+      ["-aa", "-inf", pool, "-key", "uas", String(uasPort)],
       sipPort,
     );
     const rssEnd = processRssKb(pid);
@@ -417,8 +488,9 @@ export async function run(argv: string[]): Promise<unknown> {
         subscriptionsHeld: subscribe.reduce((n, s) => n + s.completed, 0),
       },
       callCycles: {
+        aors: cycleAors,
         subscribersPerAor: 3,
-        notifiesPerCycle: 23,
+        notifiesPerCycle: 17,
         cyclesPerStep: cycles,
         steps: cycleSteps,
         highestRateWithoutFailures: cBest?.achievedPerSecond ?? 0,
@@ -430,6 +502,7 @@ export async function run(argv: string[]): Promise<unknown> {
     };
   } finally {
     uas?.kill("SIGKILL");
+    subscribers?.kill("SIGKILL");
     if (server.exitCode === null) {
       const done = new Promise<void>((resolve) => server.once("exit", () => resolve()));
       server.kill("SIGTERM");
