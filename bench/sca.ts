@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- sca [--aors N] [--rates R1,R2,…] [--cycles N] [--cycle-rates R1,R2,…]`:
+ * `npm run bench -- sca [--aors N] [--rates R1,R2,…] [--cycles N] [--cycle-aors N] [--cycle-rates …]`:
  * SIPp against a Linekey process (SIP on loopback, `auth = no`, subscriptions written through to
  * a durable SQLite file as in production).
  *
@@ -411,7 +411,7 @@ export async function run(argv: string[]): Promise<unknown> {
   const rates = listArg(argv, "rates", [500, 1000, 2000, 3000, 4000, 6000, 8000, 10000]);
   const cycles = numberArg(argv, "cycles", 1000);
   const cycleAors = numberArg(argv, "cycle-aors", 2000);
-  const cycleRates = listArg(argv, "cycle-rates", [50, 100, 150, 200, 300, 450, 600, 900, 1200]);
+  const cycleRates = listArg(argv, "cycle-rates", [50, 100, 150, 200, 300, 450, 600, 900, 1000, 1100, 1200]);
   const dir = mkdtempSync(join(tmpdir(), "linekey-bench-sca-"));
   const sipPort = await freePort();
   const rpcPort = await freePort();
