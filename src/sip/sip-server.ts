@@ -31,7 +31,7 @@ import { createResponse } from "./message/create-response.ts";
 import { generateBranch, generateTag } from "./message/ids.ts";
 import type { SipRequest, SipResponse } from "./message/message.ts";
 import { parseUri } from "./message/uri.ts";
-import { Via } from "./message/via.ts";
+import { branchVia } from "./message/via.ts";
 import type { ProxyContext, ProxyObserver } from "./proxy/proxy-observer.ts";
 import { validateProxyRequest } from "./proxy/request-validation.ts";
 import { preprocessRoute } from "./proxy/route-preprocess.ts";
@@ -83,6 +83,20 @@ type LocalHandler = {
   readonly match: (req: SipRequest) => boolean;
   readonly handle: (req: SipRequest, tx: ServerTransaction) => void;
 };
+/** Our Via sent-by for one transport, and the Via text before the branch. */
+type OwnVia = {
+  readonly transport: "UDP" | "TCP";
+  readonly host: string;
+  readonly port: number;
+  /** `SIP/2.0/UDP host:port;branch=` */
+  readonly prefix: string;
+};
+
+function ownVia(transport: TransportProtocol, sentBy: { host: string; port: number }): OwnVia {
+  const t = transport === "tcp" ? "TCP" : "UDP";
+  return { transport: t, ...sentBy, prefix: `SIP/2.0/${t} ${sentBy.host}:${sentBy.port};branch=` };
+}
+
 type AckHandler = {
   readonly match: (ack: SipRequest) => boolean;
   readonly handle: (ack: SipRequest, received: ReceivedInfo) => void;
@@ -116,6 +130,17 @@ function machineAddresses(): string[] {
     for (const a of list ?? []) out.push(normalizeAddress(a.address));
   }
   return out;
+}
+
+/** How long a wildcard listener's advertised address is reused before the interfaces are read again. */
+const ADDRESS_REFRESH_MS = 1000;
+
+// The address a wildcard listener advertises: the first non-internal IPv4 address.
+function firstExternalIpv4(): string | undefined {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return undefined;
 }
 
 // A port free for UDP and TCP on `address` a moment ago (for udp_port = tcp_port = 0).
@@ -182,6 +207,13 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
   private localPorts = new Set<number>();
   private lastLocalUri: string | undefined;
   private lastLocalAnswer = false;
+  // Our Via per transport while its sent-by cannot change: a listener on a literal address
+  // (set by computeLocal, which runs whenever the listeners change). Undefined for a wildcard
+  // listener, whose advertised address follows the interfaces and is looked up per request.
+  private udpVia: OwnVia | undefined;
+  private tcpVia: OwnVia | undefined;
+  // A wildcard listener's advertised address and when it was looked up (see advertised).
+  private wildcardAddress: { readonly address: string; readonly at: number } | undefined;
   private closed = false;
 
   private constructor(
@@ -481,10 +513,11 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
     const dest: TransportTarget | undefined = target ?? requestTarget(req);
     if (!req.headers.has("Via")) {
       const t = dest?.transport ?? "udp";
-      const { host, port } = this.sentBy(t);
-      const via = new Via({ transport: t.toUpperCase(), host, port });
-      via.branch = generateBranch();
-      req.prependVia(via);
+      const own = (t === "tcp" ? this.tcpVia : this.udpVia) ?? ownVia(t, this.sentBy(t));
+      const branch = generateBranch();
+      // The text from the kept prefix, not Via#toString: the same bytes for a fraction of the
+      // garbage, on the path of every NOTIFY.
+      req.prependVia(branchVia(own.transport, own.host, own.port, branch), own.prefix + branch);
     }
     if (!req.headers.has("Max-Forwards")) req.headers.append("Max-Forwards", "70");
     return dest;
@@ -688,10 +721,15 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
     if (!isWildcard(address)) return address;
     const ipDomain = this.settings.domains.find((d) => isIP(d) !== 0);
     if (ipDomain !== undefined) return ipDomain;
-    for (const list of Object.values(networkInterfaces())) {
-      for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-    }
-    return "127.0.0.1";
+    // os.networkInterfaces() costs tens of µs and kilobytes per call, on the path of every
+    // request Linekey sends (each NOTIFY): looked up at most once per ADDRESS_REFRESH_MS, so an
+    // interface change still shows within that time.
+    const now = performance.now();
+    const cached = this.wildcardAddress;
+    if (cached !== undefined && now - cached.at < ADDRESS_REFRESH_MS) return cached.address;
+    const found = firstExternalIpv4() ?? "127.0.0.1";
+    this.wildcardAddress = { address: found, at: now };
+    return found;
   }
 
   private computeLocal(): void {
@@ -706,6 +744,15 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
     this.localHosts = hosts;
     this.localPorts = ports;
     this.lastLocalUri = undefined;
+    this.udpVia = this.fixedVia("udp");
+    this.tcpVia = this.fixedVia("tcp");
+  }
+
+  /** Our Via for `transport` when its sent-by is fixed (see udpVia), else undefined. */
+  private fixedVia(transport: TransportProtocol): OwnVia | undefined {
+    const l = this.listeningOn.find((x) => x.transport === transport) ?? this.listeningOn[0];
+    if (l !== undefined && isWildcard(l.address)) return undefined;
+    return ownVia(transport, this.sentBy(transport));
   }
 }
 

@@ -9,7 +9,7 @@ import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { SipSettings } from "../../src/config/linekey-conf.ts";
+import { TEST_SIP_SETTINGS } from "./support/settings.ts";
 import type { FinalResponseHandler } from "../../src/sip/final-response.ts";
 import {
   SipRequest,
@@ -27,22 +27,7 @@ import { linekeyTables } from "../../src/store/tables.ts";
 
 const LOOPBACK = "127.0.0.1";
 
-const SETTINGS: SipSettings = {
-  bindaddr: LOOPBACK,
-  udpPort: 0,
-  tcpPort: 0,
-  domains: ["pbx.test"],
-  t1: 500,
-  t2: 4000,
-  t4: 5000,
-  auth: false,
-  authAlgorithms: ["MD5"],
-  realm: "pbx.test",
-  minExpires: 60,
-  maxExpires: 3600,
-  defaultExpires: 3600,
-  userAgent: "Linekey-test",
-};
+const SETTINGS = TEST_SIP_SETTINGS;
 
 function notify(uri: string): SipRequest {
   return new SipRequest({

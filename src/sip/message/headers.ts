@@ -66,6 +66,18 @@ function foldable(h: SipHeader): boolean {
   return isToken(h.name);
 }
 
+/**
+ * `a.splice(at, 0, item)` without its garbage: splice makes an array of the removed items even
+ * when there are none, and a Via goes on top of every request sent, proxied or our own. The push
+ * reuses spare capacity when there is some (the NOTIFY builder leaves room for the Via).
+ */
+function insertAt<T>(a: T[], at: number, item: T): void {
+  let j = a.length;
+  a.push(item);
+  for (; j > at; j--) a[j] = a[j - 1] as T;
+  a[at] = item;
+}
+
 const NO_LINES: SipHeader[] = [];
 const NO_KEYS: string[] = [];
 /** Marks the construction done by {@link SipHeaders.adopt}. */
@@ -253,8 +265,8 @@ export class SipHeaders implements Iterable<SipHeader> {
     const key = headerKey(name);
     const i = this.firstPosition(key);
     const at = i < 0 ? 0 : i;
-    this.list.splice(at, 0, { name, value });
-    this.keys.splice(at, 0, key);
+    insertAt(this.list, at, { name, value });
+    insertAt(this.keys, at, key);
     this.index = undefined;
     return this;
   }

@@ -146,7 +146,8 @@ abstract class SipMessageBase {
     const text = this.required("CSeq");
     const c = this.cache();
     if (text !== c.cseqText || c.cseq === undefined) {
-      c.cseq = Object.freeze(parseCSeq(text));
+      // Not frozen: CSeq's readonly fields already keep callers from changing the shared parse.
+      c.cseq = parseCSeq(text);
       c.cseqText = text;
     }
     return c.cseq;
@@ -233,10 +234,10 @@ abstract class SipMessageBase {
 
   /**
    * Puts `via` on top (`headers.prepend`) and keeps it as the top Via's parse: `via` must not be
-   * modified afterwards.
+   * modified afterwards. `text`, when given, must be exactly `via.toString()`: a caller that
+   * builds the value text itself (every request this server sends) saves serialising it again.
    */
-  prependVia(via: Via): void {
-    const text = via.toString();
+  prependVia(via: Via, text: string = via.toString()): void {
     this.headers.prepend("Via", text);
     const c = this.cache();
     c.viaText = text;

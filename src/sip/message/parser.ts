@@ -573,7 +573,8 @@ function validate(
     }
   }
   const cseqText = headers.lineAt(firstAt[CSEQ] ?? 0)?.value ?? "";
-  const cseq = Object.freeze(parseCSeq(cseqText));
+  // Not frozen (a cost on every parse): CSeq is readonly in its type, and nothing writes it.
+  const cseq = parseCSeq(cseqText);
   // RFC 3261 §8.1.1.5 / RFC 4475 §3.1.2.17: the CSeq method matches the request method.
   if (method !== undefined && cseq.method !== method) throw new SipParseError("CSeq method does not match");
   if (counts[MAX_FORWARDS] !== 0) parseMaxForwards(headers.lineAt(firstAt[MAX_FORWARDS] ?? 0)?.value ?? "");

@@ -101,6 +101,15 @@ export class Via {
   }
 }
 
+/**
+ * @internal `SIP/2.0/<transport> <host>:<port>;branch=<branch>` built directly, as a sender of
+ * its own requests needs one per request: what `new Via(…)` then setting `branch` gives, without
+ * the growable parameter list that makes.
+ */
+export function branchVia(transport: string, host: string, port: number, branch: string): Via {
+  return new Via({ transport, host, port, params: Params.adopt([{ name: "branch", value: branch }]) });
+}
+
 /** Index of the end of the token starting at `i`: the next white space or "/", at most `b`. */
 function tokenEnd(s: string, i: number, b: number): number {
   while (i < b) {
