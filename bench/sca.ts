@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- sca [--aors N] [--rates R1,R2,…] [--cycles N] [--cycle-aors N] [--cycle-rates …]`:
+ * `npm run bench -- sca [--aors N] [--rates R1,R2,…] [--cycles N] [--cycle-seconds S] [--cycle-aors N]
+ * [--cycle-rates R1,R2,…]`:
  * SIPp against a Linekey process (SIP on loopback, `auth = no`, subscriptions written through to
  * a durable SQLite file as in production).
  *
@@ -312,7 +313,7 @@ async function rising(
   dir: string,
   label: string,
   xml: string,
-  items: number,
+  itemsAt: (rate: number) => number,
   rates: number[],
   extra: string[],
   sipPort: number,
@@ -321,6 +322,7 @@ async function rising(
   writeFileSync(file, xml);
   const steps: Step[] = [];
   for (const rate of rates) {
+    const items = itemsAt(rate);
     const port = await freePort();
     const cpu0 = processCpuMs(pid);
     const sent0 = sentDatagrams();
@@ -410,6 +412,9 @@ export async function run(argv: string[]): Promise<unknown> {
   const aors = numberArg(argv, "aors", 10_000);
   const rates = listArg(argv, "rates", [500, 1000, 2000, 3000, 4000, 6000, 8000, 10000]);
   const cycles = numberArg(argv, "cycles", 1000);
+  // A step of a few hundred cycles at the high rates ends within SIPp's ramp-up: each step runs
+  // at least this long.
+  const cycleSeconds = numberArg(argv, "cycle-seconds", 10);
   const cycleAors = numberArg(argv, "cycle-aors", 2000);
   const cycleRates = listArg(argv, "cycle-rates", [50, 100, 150, 200, 300, 450, 600, 900, 1000, 1100, 1200]);
   const dir = mkdtempSync(join(tmpdir(), "linekey-bench-sca-"));
@@ -428,7 +433,7 @@ export async function run(argv: string[]): Promise<unknown> {
   try {
     await new Promise((r) => setTimeout(r, 500));
     const rss0 = processRssKb(pid);
-    const subscribe = await rising(pid, dir, "s", SUBSCRIBE_XML, aors, rates, [], sipPort);
+    const subscribe = await rising(pid, dir, "s", SUBSCRIBE_XML, () => aors, rates, [], sipPort);
     const rssSubscribed = processRssKb(pid);
     const uasPort = await freePort();
     writeFileSync(join(dir, "uas.xml"), UAS_XML);
@@ -467,7 +472,7 @@ export async function run(argv: string[]): Promise<unknown> {
       dir,
       "c",
       CYCLE_XML,
-      cycles,
+      (rate) => Math.max(cycles, Math.round(rate * cycleSeconds)),
       cycleRates,
       ["-aa", "-inf", pool, "-key", "uas", String(uasPort)],
       sipPort,
@@ -491,7 +496,7 @@ export async function run(argv: string[]): Promise<unknown> {
         aors: cycleAors,
         subscribersPerAor: 3,
         notifiesPerCycle: 17,
-        cyclesPerStep: cycles,
+        cyclesPerStep: `at least ${String(cycles)}, and ${String(cycleSeconds)} s of the offered rate`,
         steps: cycleSteps,
         highestRateWithoutFailures: cBest?.achievedPerSecond ?? 0,
         serverCpuMsPerCycle: cBest?.serverCpuMsPerItem ?? null,
