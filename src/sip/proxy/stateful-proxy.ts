@@ -439,6 +439,7 @@ export class StatefulProxy {
     this.safeRespond(rc.tx, out);
     // Kept with the response context until the transaction ends: compacted (SipMessage#compact).
     for (const f of finals) if (f.kind === "received") f.response.compact();
+    for (const branch of rc.branches) branch.request.compact();
     rc.req.compact();
   }
 
@@ -452,9 +453,11 @@ export class StatefulProxy {
     this.notify("onResponse", (o) => o.onResponse?.(out, b.request, rc.ctx));
     this.safeRespond(rc.tx, out);
     if (res.status >= 200) {
-      // Kept with the response context until the transaction ends: compacted (SipMessage#compact).
+      // Kept with the response context until the transaction ends (32 s over UDP): compacted
+      // (SipMessage#compact), the branch's copy of the request too.
       res.compact();
       rc.req.compact();
+      b.request.compact();
     }
   }
 

@@ -119,6 +119,15 @@ export class InviteServerTransaction extends ServerTransactionBase<InviteServerS
     return false;
   }
 
+  /**
+   * The request stays (the TU may read it, and ACKs are matched against the transaction) for
+   * the 32 s of Timer L or H: compacted with the response, as the proxy does with its copies.
+   */
+  protected override compactKept(): void {
+    super.compactKept();
+    this.request.compact();
+  }
+
   protected clearTimers(): void {
     this.trying = this.cancel(this.trying);
     this.G = this.cancel(this.G);
