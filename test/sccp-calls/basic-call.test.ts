@@ -1,6 +1,5 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import { LampMode, RingMode, SoftKeySet, Stimulus, Tone } from "../../src/sccp/protocol/index.ts";
 import {
@@ -15,7 +14,7 @@ import {
   phones,
   rtpFlows,
   sccpConf,
-  start,
+  useServer,
 } from "./support.ts";
 
 const CONF = sccpConf(
@@ -29,13 +28,7 @@ const CONF = sccpConf(
 );
 
 describe("SCCP basic calls", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF);
 
   it("off hook, dial, ring, answer, relayed RTP both ways, hang up", async () => {
     const [a, b] = await phones(t, [dev(100), "7940"], [dev(101), "7961"]);

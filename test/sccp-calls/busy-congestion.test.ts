@@ -1,6 +1,5 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import { SoftKeyEvent as SK, Tone } from "../../src/sccp/protocol/index.ts";
 import {
@@ -14,7 +13,7 @@ import {
   line,
   phones,
   sccpConf,
-  start,
+  useServer,
 } from "./support.ts";
 
 const CONF = sccpConf(
@@ -23,13 +22,7 @@ const CONF = sccpConf(
 );
 
 describe("SCCP busy, congestion, DND", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF);
 
   it("Busy() and Congestion(): tones, CallState and prompt until the caller hangs up", async () => {
     const [a] = await phones(t, [dev(100), "7940"]);

@@ -1,7 +1,6 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import { LinekeyServer } from "../../src/server.ts";
 import { VirtualPhone } from "../../src/phone/virtual-phone.ts";
@@ -20,6 +19,7 @@ import {
   rtpFlows,
   sccpConf,
   start,
+  useServer,
 } from "./support.ts";
 
 const CONF = sccpConf(
@@ -41,13 +41,7 @@ const CONF = sccpConf(
 );
 
 describe("SCCP call forward", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF);
 
   it("CFwdAll from the phone: entry, ForwardStat, banner; calls go to the target; cleared again", async () => {
     const [a, b, c] = await phones(t, [dev(100), "7940"], [dev(101), "7941"], [dev(102), "7960"]);

@@ -1,6 +1,5 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
 import { SoftKeyEvent as SK, SoftKeySet, Stimulus, Tone } from "../../src/sccp/protocol/index.ts";
 import {
   CallStateCode as CS,
@@ -12,7 +11,7 @@ import {
   line,
   phones,
   sccpConf,
-  start,
+  useServer,
 } from "./support.ts";
 
 const CONF = sccpConf(
@@ -39,13 +38,7 @@ exten => *98,1,Busy()
 `;
 
 describe("SCCP placing calls", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF, DIALPLAN);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF, DIALPLAN);
 
   /** Waits for 101 to ring, checks the caller id, rejects the call and waits for everything to end. */
   async function ringsBob(

@@ -1,19 +1,12 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
-import { assertClean, connect, device, line, phones, sccpConf, start } from "./support.ts";
+import { assertClean, connect, device, line, phones, sccpConf, useServer } from "./support.ts";
 import { until } from "../support/linekey.ts";
 
 describe("DTMF during a call", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(
-      sccpConf([line(101, "Alice"), line(102, "Bob")], [device(101, [101]), device(102, [102])]),
-    );
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(
+    sccpConf([line(101, "Alice"), line(102, "Bob")], [device(101, [101]), device(102, [102])]),
+  );
 
   it("a digit keyed on one phone is played as its DTMF tone on the other", async () => {
     const [alice, bob] = await phones(t, ["SEP000000000101", "7940"], ["SEP000000000102", "7961"]);

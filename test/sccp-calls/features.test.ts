@@ -1,7 +1,6 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import { Channel, type CallOptions, type Indication, type MediaEndpoint } from "../../src/core/channel.ts";
 import type { CodecName } from "../../src/media/codecs.ts";
@@ -29,6 +28,7 @@ import {
   rtpFlows,
   sccpConf,
   start,
+  useServer,
 } from "./support.ts";
 
 const GROUP = "callgroup=1\npickupgroup=1\n";
@@ -91,13 +91,7 @@ class OtherChannel extends Channel {
 }
 
 describe("SCCP pickup, BLF, MWI, guests", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF, PICKUP);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF, PICKUP);
 
   it("GPickUp takes a call ringing in the pickup group; the ringing phone stops", async () => {
     const [a, b, c] = await phones(t, [dev(100), "7941"], [dev(101), "7940"], [dev(102), "7960"]);

@@ -1,6 +1,5 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import {
   LampMode,
@@ -22,7 +21,7 @@ import {
   phones,
   rtpFlows,
   sccpConf,
-  start,
+  useServer,
 } from "./support.ts";
 
 const CONF = sccpConf(
@@ -37,13 +36,7 @@ const CONF = sccpConf(
 );
 
 describe("SCCP hold, call waiting, multi-instance and multi-line", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF);
 
   it("hold closes both sides' media and resume reopens it", async () => {
     const [a, b] = await phones(t, [dev(100), "7940"], [dev(101), "7960"]);

@@ -1,6 +1,5 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import { OnOff, RingMode, SoftKeySet } from "../../src/sccp/protocol/index.ts";
 import { isRequestFailure } from "../../src/core/channel-tech.ts";
@@ -17,7 +16,7 @@ import {
   phones,
   rtpFlows,
   sccpConf,
-  start,
+  useServer,
 } from "./support.ts";
 
 const CONF = sccpConf(
@@ -31,13 +30,7 @@ exten => 701,1,Page(SCCP/101/autoanswer,di,20)
 `;
 
 describe("SCCP auto-answer paging", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF, PAGING);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF, PAGING);
 
   it("one-way page: speaker on, microphone off, no ringer, the pager's audio reaches both", async () => {
     const [a, b, c] = await phones(t, [dev(100), "7940"], [dev(101), "7961"], [dev(102), "7960"]);

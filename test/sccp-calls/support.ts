@@ -4,6 +4,7 @@
  * channel, no bridge and no RTP port left behind.
  */
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { startServer, until, type TestServer } from "../support/linekey.ts";
 import type { PhoneCall, VirtualPhone } from "../../src/phone/virtual-phone.ts";
 import { CallStateCode } from "../../src/sccp/protocol/index.ts";
@@ -39,6 +40,45 @@ exten => _2XXX,1,Dial(SCCP/\${EXTEN:1},20)
 /** Starts a server. */
 export function start(conf: string, dialplan = DIALPLAN): Promise<TestServer> {
   return startServer(conf, {}, dialplan);
+}
+
+/**
+ * Starts a server with {@link start} before the tests of the enclosing `describe` and stops it
+ * after them. The handle forwards to that server; used outside those tests it throws.
+ */
+export function useServer(conf: string, dialplan = DIALPLAN): TestServer {
+  let current: TestServer | undefined;
+  before(async () => {
+    current = await start(conf, dialplan);
+  });
+  after(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  const running = (): TestServer => {
+    if (current === undefined)
+      throw new Error("useServer: the server runs only during the tests of its describe");
+    return current;
+  };
+  return {
+    get server() {
+      return running().server;
+    },
+    get dir() {
+      return running().dir;
+    },
+    get port() {
+      return running().port;
+    },
+    get logs() {
+      return running().logs;
+    },
+    phone: (device, model, extra) => running().phone(device, model, extra),
+    writeConfig: (text) => {
+      running().writeConfig(text);
+    },
+    stop: () => running().stop(),
+  };
 }
 
 /** Registers phones (device name, model) and returns them in order. */

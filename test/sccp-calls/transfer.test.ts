@@ -1,6 +1,5 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import type { VirtualPhone } from "../../src/phone/virtual-phone.ts";
 import { SoftKeyEvent as SK, SoftKeySet, Tone } from "../../src/sccp/protocol/index.ts";
@@ -16,7 +15,7 @@ import {
   phones,
   rtpFlows,
   sccpConf,
-  start,
+  useServer,
 } from "./support.ts";
 
 const LINES = [line(100, "Alice"), line(101, "Bob"), line(102, "Carol")];
@@ -55,13 +54,7 @@ async function transferred(a: VirtualPhone, b: VirtualPhone, c: VirtualPhone): P
 }
 
 describe("SCCP attended transfer", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(sccpConf(LINES, DEVICES));
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(sccpConf(LINES, DEVICES));
 
   it("consult C, then Transfer again joins A with C and refreshes both displays", async () => {
     const [a, b, c] = await phones(t, [dev(100), "7940"], [dev(101), "7961"], [dev(102), "7960"]);
@@ -176,13 +169,7 @@ describe("SCCP attended transfer", () => {
 });
 
 describe("SCCP transfer on hang-up (transfer_mode = auto)", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(sccpConf(LINES, DEVICES, "transfer_mode=auto\n"));
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(sccpConf(LINES, DEVICES, "transfer_mode=auto\n"));
 
   it("hanging up during the consultation completes the transfer", async () => {
     const [a, b, c] = await phones(t, [dev(100), "7940"], [dev(101), "7961"], [dev(102), "7940"]);
@@ -202,13 +189,7 @@ describe("SCCP transfer on hang-up (transfer_mode = auto)", () => {
 });
 
 describe("SCCP blind transfer (transfer_mode = blind)", () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(sccpConf(LINES, DEVICES, "transfer_mode=blind\n"));
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(sccpConf(LINES, DEVICES, "transfer_mode=blind\n"));
 
   it("completes as soon as the target rings", async () => {
     const [a, b, c] = await phones(t, [dev(100), "7961"], [dev(101), "7941"], [dev(102), "7940"]);

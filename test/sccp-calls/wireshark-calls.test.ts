@@ -1,6 +1,5 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { TestServer } from "../support/linekey.ts";
 import { until } from "../support/linekey.ts";
 import { dissect, startCapture, tsharkUnavailable } from "../support/tshark.ts";
 import { MessageId, SoftKeyEvent as SK } from "../../src/sccp/protocol/index.ts";
@@ -15,7 +14,7 @@ import {
   line,
   phones,
   sccpConf,
-  start,
+  useServer,
 } from "./support.ts";
 
 const CONF = sccpConf(
@@ -24,13 +23,7 @@ const CONF = sccpConf(
 );
 
 describe("Wireshark's SCCP dissector on call flows", { skip: tsharkUnavailable() }, () => {
-  let t: TestServer;
-  before(async () => {
-    t = await start(CONF);
-  });
-  after(async () => {
-    await t.stop();
-  });
+  const t = useServer(CONF);
 
   it("decodes every frame of a call, hold, transfer, forward and DND between a 7912, a 7940 and a 7961", async () => {
     const cap = await startCapture(t.port);
