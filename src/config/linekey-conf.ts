@@ -26,14 +26,13 @@
  * are errors naming file, line and key, all collected and thrown together as a ConfigErrorList.
  */
 import { join } from "node:path";
-import { ConfigError } from "../util/errors.ts";
-import type { ErrorCode } from "../util/errors.ts";
 import { parseConf, readConfFile } from "./asterisk-conf.ts";
 import type { ConfDocument, ConfEntry, ConfSection, ParseConfOptions } from "./asterisk-conf.ts";
+import { ConfLoader, applyEntries, int, type KeyHandler } from "./conf-loader.ts";
 import { throwIfErrors } from "./config-errors.ts";
 import type { ConfigWarning } from "./config-errors.ts";
 import { EMBEDDED_DIR, resolveConfigDir } from "./config-dir.ts";
-import { ValueProblem, parseBool, parseIntIn, parseIpAddress, parseNonEmpty } from "./conf-values.ts";
+import { ValueProblem, parseBool, parseIpAddress, parseNonEmpty } from "./conf-values.ts";
 import { DEFAULT_LINEKEY_CONF } from "./defaults.ts";
 
 /** Where Debian's asterisk-core-sounds-en-wav puts Asterisk's prompts. */
@@ -119,30 +118,9 @@ export interface LinekeyConfig {
   warnings: ConfigWarning[];
 }
 
-type Handler<D> = (ld: Loader, d: D, e: ConfEntry) => void;
+type Handler<D> = KeyHandler<Loader, D>;
 
-class Loader {
-  readonly errors: ConfigError[] = [];
-  readonly warnings: ConfigWarning[] = [];
-
-  fail(code: ErrorCode, at: { file: string; line: number }, key: string, detail: string): void {
-    this.errors.push(new ConfigError(code, at.file, at.line, key, detail));
-  }
-
-  set<T>(e: ConfEntry, parse: (v: string) => T, assign: (v: T) => void): void {
-    try {
-      assign(parse(e.value));
-    } catch (err) {
-      if (!(err instanceof ValueProblem)) throw err;
-      this.fail("CONFIG_ERR_VALUE", e, e.key, err.message);
-    }
-  }
-}
-
-const int =
-  (min: number, max: number) =>
-  (v: string): number =>
-    parseIntIn(v, min, max);
+class Loader extends ConfLoader {}
 
 // An address to bind: an IP literal, or `localhost`-style names are refused (bind needs an IP).
 function parseBindAddress(v: string): string {
@@ -306,33 +284,6 @@ const KEYS_BY_SECTION: ReadonlyMap<string, ReadonlyMap<string, unknown>> = new M
   ["user", USER_KEYS],
 ]);
 
-function applyEntries<D>(
-  ld: Loader,
-  kind: string,
-  table: ReadonlyMap<string, Handler<D>>,
-  draft: D,
-  entries: readonly ConfEntry[],
-): void {
-  for (const e of entries) {
-    const key = e.key.toLowerCase();
-    const handler = table.get(key);
-    if (handler !== undefined) {
-      handler(ld, draft, e);
-      continue;
-    }
-    const elsewhere = [...KEYS_BY_SECTION].filter(([, keys]) => keys.has(key)).map(([k]) => k);
-    ld.warnings.push({
-      file: e.file,
-      line: e.line,
-      key: e.key,
-      message:
-        elsewhere.length > 0
-          ? `'${e.key}' is a ${elsewhere.join("/")} key, ignored in a ${kind} section`
-          : `unknown ${kind} key '${e.key}', ignored`,
-    });
-  }
-}
-
 function defaultGeneral(): LinekeyGeneral {
   return {
     rtpStart: 16384,
@@ -393,10 +344,10 @@ export function linekeyConfigFromDocument(doc: ConfDocument, opts: LinekeyConfOp
     if (s.template) continue;
     const lname = s.name.toLowerCase();
     if (lname === "general") {
-      applyEntries(ld, "general", GENERAL_KEYS, general, s.entries);
+      applyEntries(ld, "general", GENERAL_KEYS, general, s.entries, KEYS_BY_SECTION);
       generalEnd = s.entries.findLast((e) => e.key.toLowerCase() === "rtp_end") ?? generalEnd;
-    } else if (lname === "sip") applyEntries(ld, "sip", SIP_KEYS, sip, s.entries);
-    else if (lname === "sca") applyEntries(ld, "sca", SCA_KEYS, sca, s.entries);
+    } else if (lname === "sip") applyEntries(ld, "sip", SIP_KEYS, sip, s.entries, KEYS_BY_SECTION);
+    else if (lname === "sca") applyEntries(ld, "sca", SCA_KEYS, sca, s.entries, KEYS_BY_SECTION);
     else userSections.push(s);
   }
   for (const s of userSections) {
@@ -427,7 +378,7 @@ export function linekeyConfigFromDocument(doc: ConfDocument, opts: LinekeyConfOp
       continue;
     }
     const user: SipUserConfig = { name, context: "default", sca: false, file: s.file, line: s.line };
-    applyEntries(ld, "user", USER_KEYS, user, s.entries);
+    applyEntries(ld, "user", USER_KEYS, user, s.entries, KEYS_BY_SECTION);
     users.set(name, user);
   }
   const c = sip.cfg;

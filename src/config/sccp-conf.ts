@@ -33,12 +33,11 @@
  * ConfigErrorList. When a key is repeated, the last one wins (except the repeatable ones).
  */
 import { createHash } from "node:crypto";
-import { ConfigError } from "../util/errors.ts";
-import type { ErrorCode } from "../util/errors.ts";
 import { parseConf, readConfFile } from "./asterisk-conf.ts";
 import type { ConfDocument, ConfEntry, ConfSection, ParseConfOptions } from "./asterisk-conf.ts";
+import { ConfigError } from "../util/errors.ts";
+import { ConfLoader, applyEntries, int, type KeyHandler } from "./conf-loader.ts";
 import { throwIfErrors } from "./config-errors.ts";
-import type { ConfigWarning } from "./config-errors.ts";
 import {
   ValueProblem,
   applyCodecs,
@@ -47,7 +46,6 @@ import {
   parseDeviceName,
   parseGroups,
   parseInlineSpeedDial,
-  parseIntIn,
   parseIpAddress,
   parseLineName,
   parseModel,
@@ -119,45 +117,13 @@ interface SpeedDialDraft {
   kind: SectionKind;
 }
 
-type Handler<D> = (ld: Loader, d: D, e: ConfEntry) => void;
+type Handler<D> = KeyHandler<Loader, D>;
 
 /** Collects errors and warnings and knows the sections parsed so far. */
-class Loader {
-  readonly errors: ConfigError[] = [];
-  readonly warnings: ConfigWarning[] = [];
+class Loader extends ConfLoader {
   readonly lines = new Map<string, SccpLineConfig>();
   readonly speeddials = new Map<string, SpeedDialSection>();
-
-  fail(code: ErrorCode, at: { file: string; line: number }, key: string, detail: string): void {
-    this.errors.push(new ConfigError(code, at.file, at.line, key, detail));
-  }
-
-  warn(at: { file: string; line: number }, key: string, message: string): void {
-    this.warnings.push({ file: at.file, line: at.line, key, message });
-  }
-
-  /** Parses `e.value`; on a problem records CONFIG_ERR_VALUE at the entry and returns undefined. */
-  value<T>(e: ConfEntry, parse: (v: string) => T): T | undefined {
-    try {
-      return parse(e.value);
-    } catch (err) {
-      if (!(err instanceof ValueProblem)) throw err;
-      this.fail("CONFIG_ERR_VALUE", e, e.key, err.message);
-      return undefined;
-    }
-  }
-
-  /** Parses `e.value` and hands the result to `assign` when valid. */
-  set<T>(e: ConfEntry, parse: (v: string) => T, assign: (v: T) => void): void {
-    const v = this.value(e, parse);
-    if (v !== undefined) assign(v);
-  }
 }
-
-const int =
-  (min: number, max: number) =>
-  (v: string): number =>
-    parseIntIn(v, min, max);
 
 function parseTransferMode(v: string): TransferMode {
   const w = v.toLowerCase();
@@ -343,31 +309,6 @@ function speedDial(ld: Loader, e: ConfEntry, index: number): SpeedDialConfig | u
   return inline === undefined ? undefined : { index, ...inline, ...at };
 }
 
-function applyEntries<D>(
-  ld: Loader,
-  kind: SectionKind,
-  table: ReadonlyMap<string, Handler<D>>,
-  draft: D,
-  entries: readonly ConfEntry[],
-): void {
-  for (const e of entries) {
-    const key = e.key.toLowerCase();
-    const handler = table.get(key);
-    if (handler !== undefined) {
-      handler(ld, draft, e);
-      continue;
-    }
-    const elsewhere = [...KEYS_BY_KIND].filter(([, keys]) => keys.has(key)).map(([k]) => k);
-    ld.warn(
-      e,
-      e.key,
-      elsewhere.length > 0
-        ? `'${e.key}' is a ${elsewhere.join("/")} key, ignored in a ${kind} section`
-        : `unknown ${kind} key '${e.key}', ignored`,
-    );
-  }
-}
-
 interface Classified {
   general: ConfEntry[];
   lines: ConfSection[];
@@ -479,7 +420,7 @@ function loadLine(ld: Loader, g: SccpGeneral, s: ConfSection): void {
       line: s.line,
     },
   };
-  applyEntries(ld, "line", LINE_KEYS, d, s.entries);
+  applyEntries(ld, "line", LINE_KEYS, d, s.entries, KEYS_BY_KIND);
   checkCodecs(ld, d.cfg.codecs, d.codecEntry);
   ld.lines.set(name, d.cfg);
 }
@@ -493,7 +434,7 @@ function loadSpeedDialSection(ld: Loader, s: ConfSection): void {
     kind: "speeddial",
     cfg: { name: s.name, blf: false, file: s.file, line: s.line },
   };
-  applyEntries(ld, "speeddial", SPEEDDIAL_KEYS, d, s.entries);
+  applyEntries(ld, "speeddial", SPEEDDIAL_KEYS, d, s.entries, KEYS_BY_KIND);
   if (d.cfg.extension === undefined) {
     ld.fail("CONFIG_ERR_MISSING", s, "extension", `speed dial '${s.name}' has no extension`);
   }
@@ -521,7 +462,7 @@ function loadDevice(ld: Loader, g: SccpGeneral, s: ConfSection): SccpDeviceConfi
     },
   };
   if (g.timezone !== undefined) d.cfg.timezone = g.timezone;
-  applyEntries(ld, "device", DEVICE_KEYS, d, s.entries);
+  applyEntries(ld, "device", DEVICE_KEYS, d, s.entries, KEYS_BY_KIND);
 
   const nameEntry = d.nameEntry ?? { key: `[${s.name}]`, value: s.name, op: "=", file: s.file, line: s.line };
   if (nameEntry.value.toLowerCase() === "guest") {
@@ -548,7 +489,7 @@ export function sccpConfigFromDocument(doc: ConfDocument): SccpConfig {
   const sections = classify(ld, doc);
 
   const gd: GeneralDraft = { cfg: defaultGeneral() };
-  applyEntries(ld, "general", GENERAL_KEYS, gd, sections.general);
+  applyEntries(ld, "general", GENERAL_KEYS, gd, sections.general, KEYS_BY_KIND);
   checkCodecs(ld, gd.cfg.codecs, gd.codecEntry);
   const general = gd.cfg;
 
