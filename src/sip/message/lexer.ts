@@ -59,11 +59,16 @@ export function trimLws(s: string): string {
   return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
-/** Index after the white space that starts at `i`. */
-export function skipWs(s: string, i: number): number {
-  const n = s.length;
-  while (i < n && isWsCode(s.charCodeAt(i))) i++;
+/** Index after the white space that starts at `i` (and ends before `end` at the latest). */
+export function skipWs(s: string, i: number, end = s.length): number {
+  while (i < end && isWsCode(s.charCodeAt(i))) i++;
   return i;
+}
+
+/** `s.indexOf(ch, from)` within `s[from, end)`, or -1. */
+export function indexIn(s: string, ch: string, from: number, end: number): number {
+  const i = s.indexOf(ch, from);
+  return i >= end ? -1 : i;
 }
 
 /**

@@ -4,7 +4,7 @@
  * so that re-serialising gives the same text.
  */
 import { SipParseError } from "./parse-error.ts";
-import { isTokenCode, isWsCode, quotedEnd, readQuoted } from "./lexer.ts";
+import { isTokenCode, isWsCode, quotedEnd, readQuoted, skipWs } from "./lexer.ts";
 
 /** One parameter. `value` is null for a parameter without `=` (e.g. `lr`, `rport`). */
 export interface Param {
@@ -132,12 +132,6 @@ export const PARAMS_MALFORMED = -1;
 /** scanHeaderParams: a quoted value is not terminated. */
 export const PARAMS_UNTERMINATED = -2;
 
-/** Index after the white space that starts at `i`, at most `end`. */
-function skipWsTo(s: string, i: number, end: number): number {
-  while (i < end && isWsCode(s.charCodeAt(i))) i++;
-  return i;
-}
-
 /**
  * @internal Scans header parameters (`*( SEMI generic-param )`, RFC 3261 §25.1) in
  * `s[i, end)`, which must start (after white space) with `;` or be empty. LWS is allowed around
@@ -147,10 +141,10 @@ function skipWsTo(s: string, i: number, end: number): number {
  */
 export function scanHeaderParams(s: string, i: number, end: number): number {
   let count = 0;
-  i = skipWsTo(s, i, end);
+  i = skipWs(s, i, end);
   while (i < end) {
     if (s.charCodeAt(i) !== 0x3b) return PARAMS_MALFORMED;
-    i = skipWsTo(s, i + 1, end);
+    i = skipWs(s, i + 1, end);
     const nameStart = i;
     for (; i < end; i++) {
       const c = s.charCodeAt(i);
@@ -160,11 +154,11 @@ export function scanHeaderParams(s: string, i: number, end: number): number {
     }
     if (i === nameStart) return PARAMS_MALFORMED;
     const nameEnd = i;
-    i = skipWsTo(s, i, end);
+    i = skipWs(s, i, end);
     let valueStart = -1;
     let valueEnd = -1;
     if (i < end && s.charCodeAt(i) === 0x3d) {
-      i = skipWsTo(s, i + 1, end);
+      i = skipWs(s, i + 1, end);
       valueStart = i;
       if (i < end && s.charCodeAt(i) === 0x22) {
         i = quotedEnd(s, i, end);
@@ -178,7 +172,7 @@ export function scanHeaderParams(s: string, i: number, end: number): number {
         if (i === valueStart) return PARAMS_MALFORMED;
       }
       valueEnd = i;
-      i = skipWsTo(s, i, end);
+      i = skipWs(s, i, end);
     }
     const at = 4 * count;
     if (at + 4 > spans.length) {

@@ -12,7 +12,7 @@ import { Buffer, isUtf8 } from "node:buffer";
 import { SipParseError } from "./parse-error.ts";
 import { headerKey } from "./header-names.ts";
 import { SipHeaders, type SipHeader } from "./headers.ts";
-import { isToken, isWsCode, trimLws } from "./lexer.ts";
+import { indexIn, isToken, isWsCode, trimLws } from "./lexer.ts";
 import { COMMON_METHODS, parseCSeq } from "./cseq.ts";
 import { parseContentLength, parseMaxForwards } from "./integer-headers.ts";
 import { isValidNameAddrIn, parseNameAddr, parseNameAddrIn } from "./name-addr.ts";
@@ -172,12 +172,6 @@ function partialFailure(
     method,
     headers: new SipHeaders(lines.map((h) => ({ name: h.name, value: trimLws(h.value) }))),
   });
-}
-
-/** Index of `ch` in `s[from, end)`, or -1. */
-function indexIn(s: string, ch: string, from: number, end: number): number {
-  const i = s.indexOf(ch, from);
-  return i >= end ? -1 : i;
 }
 
 /**

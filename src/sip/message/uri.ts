@@ -4,6 +4,7 @@
  * as received; {@link uriEquals} implements the comparison rules of RFC 3261 §19.1.4.
  */
 import { SipParseError } from "./parse-error.ts";
+import { indexIn } from "./lexer.ts";
 import { Params } from "./params.ts";
 
 // Character classes of RFC 3261 §25.1, as lookup tables indexed by char code: every URI of
@@ -111,12 +112,6 @@ function hasOpaqueBad(s: string, a: number, b: number): boolean {
     if (c <= 0x20 || c === 0x7f || c === 0x3c || c === 0x3e || c === 0x22) return true;
   }
   return false;
-}
-
-/** Index of `ch` in `s[from, end)`, or -1. */
-function indexIn(s: string, ch: string, from: number, end: number): number {
-  const i = s.indexOf(ch, from);
-  return i >= end ? -1 : i;
 }
 
 /** A header carried in a SIP URI (`?name=value&…`), kept escaped. */

@@ -2,7 +2,7 @@
  * Via header values (RFC 3261 §20.42, §25.1 via-parm) with the RFC 3581 `rport` parameter.
  */
 import { SipParseError } from "./parse-error.ts";
-import { isTokenCode, isWsCode, trimLws } from "./lexer.ts";
+import { isTokenCode, isWsCode, skipWs, trimLws } from "./lexer.ts";
 import { Params, paramSpan, paramsFromSpans, scanHeaderParams } from "./params.ts";
 import { isHostAndPortIn, portNumberIn, unbracket } from "./uri.ts";
 
@@ -120,11 +120,6 @@ function tokenEnd(s: string, i: number, b: number): number {
   return i;
 }
 
-function skipWsTo(s: string, i: number, b: number): number {
-  while (i < b && isWsCode(s.charCodeAt(i))) i++;
-  return i;
-}
-
 /** True when `s[a, b)` is a non-empty token. */
 function isTokenIn(s: string, a: number, b: number): boolean {
   if (a >= b) return false;
@@ -204,15 +199,15 @@ function scanVia(s: string, a: number, b: number, build: boolean): Via | boolean
   // sent-protocol = protocol-name SLASH protocol-version SLASH transport, SLASH = SWS "/" SWS
   const nameStart = a;
   const nameEnd = tokenEnd(s, nameStart, b);
-  let i = skipWsTo(s, nameEnd, b);
+  let i = skipWs(s, nameEnd, b);
   if (i >= b || s.charCodeAt(i) !== 0x2f) return false;
-  const versionStart = skipWsTo(s, i + 1, b);
+  const versionStart = skipWs(s, i + 1, b);
   const versionEnd = tokenEnd(s, versionStart, b);
-  i = skipWsTo(s, versionEnd, b);
+  i = skipWs(s, versionEnd, b);
   if (i >= b || s.charCodeAt(i) !== 0x2f) return false;
-  const transportStart = skipWsTo(s, i + 1, b);
+  const transportStart = skipWs(s, i + 1, b);
   const transportEnd = tokenEnd(s, transportStart, b);
-  i = skipWsTo(s, transportEnd, b);
+  i = skipWs(s, transportEnd, b);
   if (!isTokenIn(s, nameStart, nameEnd) || !isTokenIn(s, versionStart, versionEnd)) return false;
   if (!isTokenIn(s, transportStart, transportEnd)) return false;
   // sent-by: host [ COLON port ], after at least one LWS (already skipped above).
@@ -230,11 +225,11 @@ function scanVia(s: string, a: number, b: number, build: boolean): Via | boolean
       hostEnd++;
     }
   }
-  i = skipWsTo(s, hostEnd, b);
+  i = skipWs(s, hostEnd, b);
   let portStart = -1;
   let portEnd = -1;
   if (i < b && s.charCodeAt(i) === 0x3a) {
-    i = skipWsTo(s, i + 1, b);
+    i = skipWs(s, i + 1, b);
     portStart = i;
     while (i < b) {
       const c = s.charCodeAt(i);

@@ -76,19 +76,7 @@ export class UdpPhone {
         ...(o.callInfo === undefined ? [] : [{ name: "Call-Info", value: o.callInfo }]),
       ],
     });
-    return new Promise((resolve, reject) => {
-      this.layer.sendRequest(
-        req,
-        { transport: "udp", address: "127.0.0.1", port },
-        {
-          onResponse: (res) => {
-            if (res.status >= 200) resolve(res);
-          },
-          onTimeout: () => reject(new Error(`no answer to SUBSCRIBE ${o.callId}`)),
-          onTransportError: (err) => reject(err),
-        },
-      );
-    });
+    return this.send(port, req);
   }
 
   /**
@@ -150,7 +138,7 @@ export class UdpPhone {
           onResponse: (res) => {
             if (res.status >= 200) resolve(res);
           },
-          onTimeout: () => reject(new Error(`no answer to ${req.method}`)),
+          onTimeout: () => reject(new Error(`no answer to ${req.method} ${req.callId}`)),
           onTransportError: (err) => reject(err),
         },
       );
