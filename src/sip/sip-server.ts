@@ -209,7 +209,7 @@ export class SipServer extends TypedEmitter<SipServerEvents> implements Transact
   private lastLocalAnswer = false;
   // Our Via per transport while its sent-by cannot change: a listener on a literal address
   // (set by computeLocal, which runs whenever the listeners change). Undefined for a wildcard
-  // listener, whose advertised address follows the interfaces and is looked up per request.
+  // listener, whose advertised address follows the interfaces (see advertised).
   private udpVia: OwnVia | undefined;
   private tcpVia: OwnVia | undefined;
   // A wildcard listener's advertised address and when it was looked up (see advertised).

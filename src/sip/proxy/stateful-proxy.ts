@@ -14,7 +14,7 @@ import type { SipHeader } from "../message/headers.ts";
 import { generateBranch, generateTag } from "../message/ids.ts";
 import type { SipRequest, SipResponse } from "../message/message.ts";
 import { parseNameAddr } from "../message/name-addr.ts";
-import { BRANCH_MAGIC_COOKIE, Via } from "../message/via.ts";
+import { BRANCH_MAGIC_COOKIE, branchVia, type Via } from "../message/via.ts";
 import type { InviteServerTransaction } from "../transaction/invite-server-transaction.ts";
 import { transactionTimeout } from "../transaction/timers.ts";
 import type { TransactionLayer } from "../transaction/transaction-layer.ts";
@@ -211,9 +211,7 @@ export class StatefulProxy {
     if (next.uri !== undefined) ack.uri = next.uri;
     for (const r of [...(next.route ?? [])].reverse()) ack.headers.prepend("Route", r);
     const { host, port } = this.opts.sentBy(next.target.transport);
-    const via = new Via({ transport: next.target.transport.toUpperCase(), host, port });
-    via.branch = statelessBranch(ack);
-    ack.prependVia(via);
+    ack.prependVia(branchVia(next.target.transport.toUpperCase(), host, port, statelessBranch(ack)));
     this.opts.transport.send(ack, next.target).catch((err: unknown) => {
       this.log.debug("ACK relay failed", { err });
     });
@@ -316,9 +314,7 @@ export class StatefulProxy {
     // RFC 3261 §16.6 step 8: "The proxy MUST insert a Via header field value into the copy
     // before the existing Via header field values" with a branch unique to this branch.
     const { host, port } = this.opts.sentBy(t.target.transport);
-    const via = new Via({ transport: t.target.transport.toUpperCase(), host, port });
-    via.branch = generateBranch();
-    request.prependVia(via);
+    request.prependVia(branchVia(t.target.transport.toUpperCase(), host, port, generateBranch()));
     const b: Branch = {
       request,
       target: t.target,
