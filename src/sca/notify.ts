@@ -20,15 +20,11 @@ import { subscriptionStateValue } from "./subscription-state.ts";
 /** What the module needs from the SIP stack to send a request (the SIP server, or a test UAC). */
 export interface ScaRequestSender {
   /**
-   * Sends a request in a new client transaction and resolves with its final response (a
-   * timeout resolves with, or rejects as, a 408). The sender adds the top Via.
+   * Sends a request in a new client transaction and gives its final response to `handler` (a
+   * timeout as a 408, a send failure or no route as a 503), possibly before returning. The
+   * sender adds the top Via. No promise per NOTIFY.
    */
-  sendRequest(req: SipRequest, target?: TransportTarget): Promise<SipResponse>;
-  /**
-   * Optional: {@link sendRequest} with the final response given to `handler` instead of a
-   * promise (the SIP server has it; used for every NOTIFY when present).
-   */
-  sendRequestTo?(req: SipRequest, target: TransportTarget | undefined, handler: FinalResponseHandler): void;
+  sendRequestTo(req: SipRequest, target: TransportTarget | undefined, handler: FinalResponseHandler): void;
 }
 
 /** Gives the CSeq lease check of the store (see store.ts). */
@@ -315,21 +311,8 @@ export class Notifier implements FinalResponseHandler {
 
   private transmit(req: SipRequest, target: TransportTarget | undefined): void {
     this.stats.sent++;
-    const sender = this.deps.sender;
-    if (sender.sendRequestTo !== undefined) {
-      // The notifier hears the outcome itself: no promise and no closures per NOTIFY.
-      sender.sendRequestTo(req, target, this);
-      return;
-    }
-    sender.sendRequest(req, target).then(
-      (res) => {
-        this.finalResponse(res, req);
-      },
-      (err: unknown) => {
-        this.stats.failed++;
-        this.deps.log.warn("SCA NOTIFY not delivered", { ...describe(req), err });
-      },
-    );
+    // The notifier hears the outcome itself: no promise and no closures per NOTIFY.
+    this.deps.sender.sendRequestTo(req, target, this);
   }
 
   /** @internal The final response to a NOTIFY (FinalResponseHandler). */

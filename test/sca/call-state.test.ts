@@ -341,7 +341,7 @@ describe("retrieval of a held call by another member (pick-up)", () => {
       },
       addObserver: () => undefined,
       isLocalUri: () => true,
-      sendRequest: () => Promise.reject(new Error("unused")),
+      sendRequestTo: () => undefined,
     };
     bed.module.attach(fakeServer);
     const handler = fakeServer.handlers.find((x) => x.match(invite));

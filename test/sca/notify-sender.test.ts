@@ -1,6 +1,6 @@
 /**
- * How the notifier hears of a NOTIFY's outcome: through the sender's promise-free
- * `sendRequestTo` when it has one (the SIP server), else through `sendRequest`'s promise.
+ * How the notifier hears of a NOTIFY's outcome: it is the handler of the sender's promise-free
+ * `sendRequestTo`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -9,7 +9,7 @@ import { Notifier, type ScaRequestSender } from "../../src/sca/notify.ts";
 import type { NotifySource } from "../../src/sca/subscriptions.ts";
 import { SubscriptionTable } from "../../src/sca/subscriptions.ts";
 import type { FinalResponseHandler } from "../../src/sip/final-response.ts";
-import { createResponse, type SipRequest, type SipResponse } from "../../src/sip/message/index.ts";
+import { createResponse, type SipRequest } from "../../src/sip/message/index.ts";
 import type { TransportTarget } from "../../src/sip/transport/index.ts";
 import { memoryLogger } from "../../src/util/logger.ts";
 
@@ -38,10 +38,9 @@ function notifier(sender: ScaRequestSender): { notifier: Notifier; warnings: () 
   return { notifier: n, warnings: () => records.filter((r) => r.level === "warn").map((r) => r.msg) };
 }
 
-test("with sendRequestTo the notifier is the handler: counted when the answer comes", () => {
+test("the notifier is the handler of sendRequestTo: counted when the answer comes", () => {
   const pending: [SipRequest, TransportTarget | undefined, FinalResponseHandler][] = [];
   const sender: ScaRequestSender = {
-    sendRequest: () => assert.fail("the promise path is not used"),
     sendRequestTo: (req, target, handler) => pending.push([req, target, handler]),
   };
   const { notifier: n, warnings } = notifier(sender);
@@ -57,25 +56,4 @@ test("with sendRequestTo the notifier is the handler: counted when the answer co
   second[2].finalResponse(createResponse(second[0], 481), second[0]);
   assert.deepEqual(n.stats, { sent: 2, succeeded: 1, failed: 1 });
   assert.deepEqual(warnings(), ["SCA NOTIFY failed"]);
-});
-
-test("without sendRequestTo the promise of sendRequest is used", async () => {
-  const sent: { req: SipRequest; settle: (res: SipResponse | Error) => void }[] = [];
-  const sender: ScaRequestSender = {
-    sendRequest: (req) =>
-      new Promise((resolve, reject) => {
-        sent.push({ req, settle: (r) => (r instanceof Error ? reject(r) : resolve(r)) });
-      }),
-  };
-  const { notifier: n, warnings } = notifier(sender);
-  n.notifySubscriber(SOURCE, 1);
-  n.notifySubscriber(SOURCE, 1);
-  assert.equal(sent.length, 2);
-  const [first, second] = sent;
-  assert.ok(first !== undefined && second !== undefined);
-  first.settle(createResponse(first.req, 200, "OK"));
-  second.settle(new Error("no route"));
-  await new Promise((r) => setImmediate(r));
-  assert.deepEqual(n.stats, { sent: 2, succeeded: 1, failed: 1 });
-  assert.deepEqual(warnings(), ["SCA NOTIFY not delivered"]);
 });

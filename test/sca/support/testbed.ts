@@ -15,6 +15,7 @@ import {
 import type { ReceivedInfo, TransportTarget } from "../../../src/sip/transport/index.ts";
 import { ScaModule, type ScaParameters } from "../../../src/sca/module.ts";
 import type { ScaRequestSender } from "../../../src/sca/notify.ts";
+import { FinalResponseUser } from "../../../src/sip/final-response.ts";
 import type { Database } from "../../../src/store/database.ts";
 import { memoryLogger, type LogRecord } from "../../../src/util/logger.ts";
 import { FakeNetwork, type FakeTransport } from "../../sip/support/fake-transport.ts";
@@ -161,11 +162,13 @@ export class ScaTestBed {
     });
     const { logger, records } = memoryLogger("debug");
     this.logs = records;
+    // As the SIP server sends: a timeout answers 408, a send failure or no route 503.
     const sender: ScaRequestSender = {
-      sendRequest: (req: SipRequest, target?: TransportTarget) => {
+      sendRequestTo: (req, target, handler) => {
         req.headers.prepend("Via", `SIP/2.0/UDP ${DOMAIN}:${SERVER_PORT};branch=${generateBranch()}`);
-        if (target === undefined) return Promise.reject(new Error("no target"));
-        return finalOf(this.layer, req, target);
+        const user = new FinalResponseUser(req, handler, undefined);
+        if (target === undefined) user.fail(503, "Service Unavailable - no route");
+        else this.layer.sendRequest(req, target, user);
       },
     };
     this.module = new ScaModule({
